@@ -1,0 +1,76 @@
+"""Turn CLI flags and `--data KEY=VALUE` pairs into Copier answers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import yaml
+from rich.table import Table
+
+from newapi._errors import UsageError
+from newapi._template import Question, default_python_version, questions
+
+
+def collect_answers(name: str, flags: Mapping[str, Any], data: Iterable[str]) -> dict[str, Any]:
+    """Answers from NAME, the question flags that were given, then `--data` (which wins)."""
+    by_name = {q.name: q for q in questions()}
+    answers: dict[str, Any] = {"project_name": name}
+    for key, value in flags.items():
+        if value is None:
+            continue
+        if by_name[key].multiselect:
+            value = [] if list(value) == ["none"] else list(value)
+        answers[key] = value
+    for pair in data:
+        key, sep, raw = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UsageError(
+                f"--data {pair!r} is not KEY=VALUE.", hint="Write it like --data auth=none."
+            )
+        if key not in by_name:
+            raise UsageError(
+                f"--data {key}: the template has no question named {key!r}.",
+                hint="See `newapi options` for the question names.",
+            )
+        answers[key] = _parse_value(by_name[key], raw)
+    return answers
+
+
+def _parse_value(question: Question, raw: str) -> Any:
+    if not question.multiselect:
+        return raw
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else []
+    except yaml.YAMLError:
+        value = None
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise UsageError(
+            f"--data {question.name}={raw!r} is not a list.",
+            hint=f"Write it like --data '{question.name}=[a, b]' or --data '{question.name}=[]'.",
+        )
+    return value
+
+
+def options_table() -> Table:
+    """Every question, its choices and default, as `newapi options` prints them."""
+    table = Table(title="Template questions (flags: --KEY VALUE, or --data KEY=VALUE)")
+    table.add_column("question", style="bold")
+    table.add_column("choices")
+    table.add_column("default")
+    table.add_column("help")
+    for q in questions():
+        if q.name == "python_version":
+            default = f"{default_python_version()} (this interpreter)"
+        elif q.derived:
+            default = "(derived from the name)"
+        elif q.multiselect:
+            default = ", ".join(q.default or []) or "(none)"
+        else:
+            default = "" if q.default is None else str(q.default)
+        choices = ("any of: " if q.multiselect else "") + ", ".join(q.choices) if q.choices else ""
+        table.add_row(q.name, choices or "(free text)", default, q.help)
+    return table

@@ -1,0 +1,324 @@
+"""`newapi create`: validate, render atomically, install, commit."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rich.panel import Panel
+
+from newapi._errors import (
+    DestinationError,
+    InvalidAnswerError,
+    NeedsAnswersError,
+    StepError,
+    TemplateError,
+)
+from newapi._progress import Steps
+from newapi._template import (
+    canonical_source,
+    default_python_version,
+    questions,
+    release_ref,
+    renderable_template,
+)
+
+ANSWERS_FILE = ".copier-answers.yml"
+
+
+@dataclass(frozen=True)
+class CreateRequest:
+    """Everything `newapi create` was asked to do."""
+
+    destination: Path
+    answers: Mapping[str, Any]
+    defaults: bool = False
+    interactive: bool = False
+    git: bool = True
+    install: bool = True
+    template: str | None = None
+    vcs_ref: str | None = None
+
+
+@dataclass
+class CreateResult:
+    destination: Path
+    files: int
+    installed: bool = False
+    committed: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def create_project(request: CreateRequest, steps: Steps) -> CreateResult:
+    """Create a project as `request` says, reporting each step on `steps`."""
+    destination = request.destination.absolute()
+    answers = dict(request.answers)
+    answers.setdefault("python_version", default_python_version())
+
+    with steps.step("Check the destination and answers"):
+        check_destination(destination)
+        if not request.defaults and not request.interactive:
+            missing = unanswered(answers)
+            if missing:
+                raise NeedsAnswersError(
+                    "newapi needs answers for " + ", ".join(missing) + " but there is no "
+                    "terminal to ask them on.",
+                    hint="Pass --defaults to take the defaults, or give each answer as a flag.",
+                )
+
+    with steps.step("Validate answers and render the template"):
+        # Without a terminal every question is answered by now but derived ones (the slug),
+        # whose defaults come from the other answers.
+        files = render(request, destination, answers, defaults=not request.interactive)
+    result = CreateResult(destination=destination, files=files)
+
+    if request.install:
+        with steps.step("Install dependencies (uv lock + uv sync)"):
+            install(destination)
+        result.installed = True
+    else:
+        steps.skipped("Install dependencies", "--no-install; run `uv sync` in the project")
+
+    if not request.git:
+        steps.skipped("Initialise git", "--no-git")
+    elif shutil.which("git") is None:
+        steps.warn("git is not on PATH: skipped `git init`. Run `git init` in the project later.")
+    else:
+        with steps.step("Initialise git and commit"):
+            commit(destination, answers)
+        result.committed = True
+    return result
+
+
+def check_destination(destination: Path) -> None:
+    """Refuse a destination whose files could be overwritten or mixed with ours."""
+    if destination.exists() and not destination.is_dir():
+        raise DestinationError(
+            f"{destination} exists and is not a directory.",
+            hint="Choose another project name, or another folder with --output.",
+        )
+    if destination.is_dir() and any(destination.iterdir()):
+        raise DestinationError(
+            f"{destination} already exists and is not empty; newapi never overwrites files.",
+            hint="Choose another project name, another folder with --output, or empty it.",
+        )
+    parent = _nearest_existing(destination.parent)
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise DestinationError(
+            f"Cannot write in {parent}.",
+            hint="Choose a folder you can write to with --output.",
+        )
+
+
+def unanswered(answers: Mapping[str, Any]) -> list[str]:
+    """Questions that would need a prompt: not answered and not derived from other answers."""
+    return [q.name for q in questions() if q.name not in answers and not q.derived]
+
+
+def render(
+    request: CreateRequest, destination: Path, answers: dict[str, Any], *, defaults: bool
+) -> int:
+    """Render into a temporary sibling, then move it into place: all or nothing."""
+    import copier  # imported here: it is slow to import and only `create` needs it
+
+    # Stage next to the nearest existing folder, so a failed render creates no folders at all.
+    stage_in = _nearest_existing(destination.parent)
+    staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".newapi", dir=stage_in))
+    try:
+        try:
+            if request.template is None:
+                with renderable_template() as source:
+                    copier.run_copy(
+                        str(source),
+                        staging,
+                        data=answers,
+                        defaults=defaults,
+                        quiet=True,
+                        unsafe=False,
+                    )
+                record_source(staging, canonical_source(), request.vcs_ref or release_ref())
+            else:
+                copier.run_copy(
+                    request.template,
+                    staging,
+                    data=answers,
+                    defaults=defaults,
+                    vcs_ref=request.vcs_ref,
+                    quiet=True,
+                    unsafe=False,
+                )
+        except ValueError as error:
+            raise InvalidAnswerError(
+                str(error), hint="Fix that answer (see `newapi options`) and run again."
+            ) from error
+        except copier.errors.CopierError as error:
+            raise TemplateError(f"Copier could not render the template: {error}") from error
+        write_env(staging)
+        files = sum(1 for p in staging.rglob("*") if p.is_file())
+        if destination.is_dir():
+            destination.rmdir()  # empty, checked above; rename needs it gone
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        staging.rename(destination)
+        destination.chmod(0o777 & ~_umask())  # mkdtemp made it private; give it normal rights
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return files
+
+
+def record_source(project: Path, source: str, ref: str) -> None:
+    """Point the answers file at the canonical template repository and release tag.
+
+    The bundled template is rendered from a local folder; recording the repository
+    instead lets a plain `copier update` find the newer versions later.
+    """
+    answers_path = project / ANSWERS_FILE
+    text = answers_path.read_text(encoding="utf-8")
+    header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
+    data = yaml.safe_load(text)
+    data["_src_path"] = source
+    data["_commit"] = ref
+    body = yaml.safe_dump(dict(sorted(data.items())), allow_unicode=True, sort_keys=False)
+    answers_path.write_text(header + body, encoding="utf-8")
+
+
+def write_env(project: Path) -> None:
+    """Create the git-ignored `.env` from `.env.example`, with a fresh secret key."""
+    example = project / ".env.example"
+    env = project / ".env"
+    if env.exists() or not example.is_file():
+        return
+    key = secrets.token_urlsafe(48)
+    lines = example.read_text(encoding="utf-8").splitlines()
+    out = []
+    found = False
+    for line in lines:
+        if line.lstrip("# ").startswith("SECRET_KEY="):
+            out.append(f"SECRET_KEY={key}")
+            found = True
+        else:
+            out.append(line)
+    if not found:
+        out.append(f"SECRET_KEY={key}")
+    env.write_text("\n".join(out) + "\n", encoding="utf-8")
+    env.chmod(0o600)
+
+
+def find_uv() -> str:
+    """The uv binary installed with newapi, else the one on PATH."""
+    try:
+        from uv import find_uv_bin
+
+        return find_uv_bin()
+    except (ImportError, FileNotFoundError):
+        pass
+    found = shutil.which("uv")
+    if found is None:
+        raise StepError(
+            "uv is not installed, so dependencies were not installed.",
+            hint="Install uv (pip install uv), then run `uv sync` in the project.",
+        )
+    return found
+
+
+def install(project: Path) -> None:
+    uv = find_uv()
+    env = _uv_env(project)
+    for command in ([uv, "lock"], [uv, "sync"]):
+        _run(command, project, env=env, hint=f"Fix the problem above, then run `uv sync` in {project}.")
+
+
+def _uv_env(project: Path) -> dict[str, str]:
+    """Point uv at this interpreter when it is the version the project asked for.
+
+    uv then needs no download and no search (several interpreter managers confuse it).
+    """
+    env = dict(os.environ)
+    env.pop("VIRTUAL_ENV", None)  # newapi's own venv is not the project's
+    wanted = (project / ".python-version").read_text(encoding="utf-8").strip()
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if "UV_PYTHON" not in env and wanted == running:
+        env["UV_PYTHON"] = getattr(sys, "_base_executable", sys.executable)
+    return env
+
+
+def commit(project: Path, answers: Mapping[str, Any]) -> None:
+    env = dict(os.environ)
+    if not _git_identity_configured(project):
+        # No global identity: commit as the author the user named in their answers.
+        name = str(answers.get("author_name") or "newapi")
+        email = str(answers.get("author_email") or "newapi@localhost")
+        env |= {
+            "GIT_AUTHOR_NAME": name,
+            "GIT_AUTHOR_EMAIL": email,
+            "GIT_COMMITTER_NAME": name,
+            "GIT_COMMITTER_EMAIL": email,
+        }
+    hint = f"Commit the project yourself: cd {project} && git init && git add -A && git commit"
+    _run(["git", "init", "-q"], project, env=env, hint=hint)
+    _run(["git", "add", "-A"], project, env=env, hint=hint)
+    _run(
+        ["git", "-c", "commit.gpgsign=false", "commit", "-q", "-m", "Initial commit from newapi"],
+        project,
+        env=env,
+        hint=hint,
+    )
+
+
+def _git_identity_configured(project: Path) -> bool:
+    probe = subprocess.run(
+        ["git", "config", "user.email"], cwd=project, capture_output=True, text=True, check=False
+    )
+    return probe.returncode == 0 and bool(probe.stdout.strip())
+
+
+def _run(command: Sequence[str], cwd: Path, *, env: Mapping[str, str], hint: str) -> None:
+    completed = subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+    if completed.returncode != 0:
+        output = (completed.stderr or completed.stdout).strip().splitlines()
+        detail = "\n".join(output[-15:])
+        name = Path(command[0]).name
+        raise StepError(
+            f"`{name} {' '.join(command[1:])}` failed (exit {completed.returncode}):\n{detail}",
+            hint=hint,
+        )
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def _nearest_existing(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def next_steps(result: CreateResult) -> Panel:
+    """The closing panel: where the project is and the commands to use it."""
+    try:
+        where = result.destination.relative_to(Path.cwd())
+    except ValueError:
+        where = result.destination
+    lines = [f"[bold]Created[/bold] {where} ({result.files} files)", ""]
+    lines.append(f"  cd {shlex.quote(str(where))}")
+    if not result.installed:
+        lines.append("  uv sync                      # install dependencies")
+    lines.append("  uv run python -m app         # serve on http://127.0.0.1:8000")
+    lines.append("  uv run pytest                # run the tests on a real PostgreSQL")
+    lines.extend(result.notes)
+    return Panel("\n".join(lines), title="Next steps", expand=False)

@@ -1,0 +1,160 @@
+"""The `newapi` command line: parse arguments, call the core, map errors to exit codes."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from newapi import __version__
+
+app = typer.Typer(
+    name="newapi",
+    help="Generate production-shaped FastAPI services.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+
+out = Console()
+err = Console(stderr=True)
+
+
+@contextmanager
+def _exit_on_error(debug: bool) -> Iterator[None]:
+    """The one place where newapi's errors become a red line and an exit code."""
+    from newapi._errors import NewapiError
+
+    try:
+        yield
+    except NewapiError as error:
+        if debug:
+            err.print_exception()
+        err.print(f"[bold red]Error:[/bold red] {error.message}", highlight=False)
+        if error.hint:
+            err.print(f"[dim]{error.hint}[/dim]", highlight=False)
+        raise typer.Exit(error.exit_code) from None
+    except KeyboardInterrupt:
+        err.print("[bold red]Interrupted.[/bold red] Nothing was left half-written.")
+        raise typer.Exit(130) from None
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        out.print(f"newapi {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_version_callback,
+            is_eager=True,
+            help="Show the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Generate production-shaped FastAPI services."""
+
+
+Debug = Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.")]
+
+
+@app.command()
+def create(
+    name: Annotated[str, typer.Argument(help="Human name of the project; also its folder name.")],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Folder to create the project in (default: ./NAME)."),
+    ] = None,
+    project_slug: Annotated[
+        str | None, typer.Option(help="Distribution name (default: derived from NAME).")
+    ] = None,
+    description: Annotated[str | None, typer.Option(help="One-line description.")] = None,
+    author_name: Annotated[str | None, typer.Option(help="Author name.")] = None,
+    author_email: Annotated[str | None, typer.Option(help="Author e-mail.")] = None,
+    python_version: Annotated[
+        str | None,
+        typer.Option(help="Python version of the project (default: this interpreter's)."),
+    ] = None,
+    database: Annotated[str | None, typer.Option(help="Database: postgresql.")] = None,
+    auth: Annotated[str | None, typer.Option(help="Authentication: jwt or none.")] = None,
+    deploy: Annotated[
+        list[str] | None,
+        typer.Option(help="Deploy target, repeatable: fly, railway; `none` for neither."),
+    ] = None,
+    ci: Annotated[str | None, typer.Option(help="CI workflow: github or none.")] = None,
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", "-d", help="Set any answer: KEY=VALUE (repeatable)."),
+    ] = None,
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="Take defaults for unanswered questions; never ask.")
+    ] = False,
+    git: Annotated[bool, typer.Option("--git/--no-git", help="Run git init and commit.")] = True,
+    install: Annotated[
+        bool, typer.Option("--install/--no-install", help="Run uv lock and uv sync.")
+    ] = True,
+    template: Annotated[
+        str | None,
+        typer.Option(help="Template source (path, git URL); default: the bundled template."),
+    ] = None,
+    vcs_ref: Annotated[
+        str | None, typer.Option(help="Git ref of the template to use and record.")
+    ] = None,
+    debug: Debug = False,
+) -> None:
+    """Create a new FastAPI service in ./NAME."""
+    with _exit_on_error(debug):
+        from newapi._answers import collect_answers
+        from newapi._create import CreateRequest, create_project, next_steps
+        from newapi._progress import Steps
+
+        flags: dict[str, Any] = {
+            "project_slug": project_slug,
+            "description": description,
+            "author_name": author_name,
+            "author_email": author_email,
+            "python_version": python_version,
+            "database": database,
+            "auth": auth,
+            "deploy": deploy,
+            "ci": ci,
+        }
+        request = CreateRequest(
+            destination=output if output is not None else Path(name),
+            answers=collect_answers(name, flags, data or []),
+            defaults=defaults,
+            interactive=not defaults and sys.stdin.isatty(),
+            git=git,
+            install=install,
+            template=template,
+            vcs_ref=vcs_ref,
+        )
+        result = create_project(request, Steps(out))
+        out.print(next_steps(result))
+
+
+@app.command()
+def options(debug: Debug = False) -> None:
+    """List every template question with its choices and default."""
+    with _exit_on_error(debug):
+        from newapi._answers import options_table
+
+        out.print(options_table())
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+__all__: list[str] = ["app", "main"]

@@ -1,0 +1,112 @@
+"""Shared fixtures: hermetic git and uv, a pinned console width, and rendered projects."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from newapi import cli
+from newapi._create import CreateRequest, create_project
+from newapi._progress import Steps
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+Render = Callable[..., Path]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _hermetic_tools(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Isolate git from the developer's config; keep uv off the network for interpreters."""
+    home = tmp_path_factory.mktemp("home")
+    gitconfig = home / ".gitconfig"
+    gitconfig.write_text(
+        "[user]\n\tname = newapi tests\n\temail = tests@newapi.invalid\n"
+        "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n",
+        encoding="utf-8",
+    )
+    saved = dict(os.environ)
+    os.environ["GIT_CONFIG_GLOBAL"] = str(gitconfig)
+    os.environ["GIT_CONFIG_NOSYSTEM"] = "1"
+    os.environ["UV_PYTHON_DOWNLOADS"] = "never"
+    os.environ.pop("VIRTUAL_ENV", None)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+@pytest.fixture(autouse=True)
+def _pinned_console_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rich wraps to the terminal; pin it so output asserts do not depend on the terminal."""
+    monkeypatch.setattr(cli, "out", Console(width=200, force_terminal=False))
+    monkeypatch.setattr(cli, "err", Console(width=200, force_terminal=False, stderr=True))
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def render_project(destination: Path, answers: Mapping[str, Any]) -> Path:
+    """Render the bundled template with `answers` (defaults for the rest), no git, no install."""
+    request = CreateRequest(
+        destination=destination,
+        answers={"project_name": "Demo Service", **answers},
+        defaults=True,
+        git=False,
+        install=False,
+    )
+    create_project(request, Steps(Console(file=io.StringIO())))
+    return destination
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Render:
+    """Render once per set of answers per test session (the output is read-only to tests)."""
+    cache: dict[str, Path] = {}
+
+    def render(**answers: Any) -> Path:
+        key = repr(sorted(answers.items()))
+        if key not in cache:
+            cache[key] = render_project(tmp_path_factory.mktemp("rendered") / "demo", answers)
+        return cache[key]
+
+    return render
+
+
+@pytest.fixture(scope="session")
+def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A git repository holding this template, tagged v1.0.0 (for --template and update tests)."""
+    repo = tmp_path_factory.mktemp("template-repo")
+    shutil.copy2(REPO_ROOT / "copier.yml", repo / "copier.yml")
+    shutil.copytree(
+        REPO_ROOT / "template",
+        repo / "template",
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".venv"),
+    )
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "template v1")
+    git(repo, "tag", "v1.0.0")
+    return repo
+
+
+def git(cwd: Path, *args: str) -> str:
+    completed = subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
+    )
+    return completed.stdout

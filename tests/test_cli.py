@@ -1,0 +1,217 @@
+"""The `newapi` command line as a user meets it: output, exit codes, files on disk."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from newapi import __version__
+from newapi.cli import app
+from tests.conftest import git
+
+FAST = ["--defaults", "--no-install"]
+
+
+def test_help_lists_the_commands(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    assert "create" in result.output
+    assert "options" in result.output
+
+
+def test_version(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"newapi {__version__}"
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "newapi", "--version"], capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == 0
+    assert completed.stdout.strip() == f"newapi {__version__}"
+
+
+def test_help_does_not_import_copier() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "newapi", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0
+    imported = {line.rsplit("|", 1)[-1].strip() for line in completed.stderr.splitlines()}
+    assert "copier" not in imported
+    assert "jinja2" not in imported
+
+
+def test_create_with_defaults_makes_a_committed_project(runner: CliRunner, in_tmp: Path) -> None:
+    result = runner.invoke(app, ["create", "Todo Service", *FAST])
+
+    assert result.exit_code == 0, result.output
+    project = in_tmp / "Todo Service"
+    assert (project / "app" / "factory.py").is_file()
+    assert "Next steps" in result.output
+    assert "uv run pytest" in result.output
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["project_name"] == "Todo Service"
+    assert answers["project_slug"] == "todo-service"
+    assert answers["python_version"] == f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert answers["_src_path"].endswith(".git")
+    assert answers["_commit"] == f"v{__version__}"
+    assert git(project, "log", "--format=%s").strip() == "Initial commit from newapi"
+    assert git(project, "status", "--porcelain") == ""
+    # The generated secret lives only in the git-ignored .env, never in a tracked file.
+    env = (project / ".env").read_text()
+    secret = next(line for line in env.splitlines() if line.startswith("SECRET_KEY="))
+    assert len(secret.removeprefix("SECRET_KEY=")) >= 32
+    assert ".env" not in git(project, "ls-files").split()
+    assert not list(in_tmp.glob(".*.newapi"))
+
+
+def test_output_option_places_the_project(runner: CliRunner, in_tmp: Path) -> None:
+    result = runner.invoke(app, ["create", "svc", *FAST, "--no-git", "--output", "nested/here"])
+
+    assert result.exit_code == 0, result.output
+    assert (in_tmp / "nested" / "here" / "pyproject.toml").is_file()
+    assert not (in_tmp / "svc").exists()
+    assert not (in_tmp / "nested" / "here" / ".git").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "rule"),
+    [
+        pytest.param("1service", "must start with a letter", id="starts-with-digit"),
+        pytest.param("a/b", "must start with a letter", id="slash"),
+        pytest.param("../x", "must start with a letter", id="parent-dir"),
+        pytest.param("", "is empty", id="empty"),
+        pytest.param("app", "shadows a Python module", id="shadows-app"),
+        pytest.param("x" * 61, "longer than 60", id="too-long"),
+    ],
+)
+def test_bad_name_is_refused_and_leaves_nothing(
+    runner: CliRunner, in_tmp: Path, name: str, rule: str
+) -> None:
+    result = runner.invoke(app, ["create", name, *FAST])
+
+    assert result.exit_code == 2
+    assert rule in result.output
+    assert list(in_tmp.iterdir()) == []
+
+
+def test_existing_non_empty_directory_is_refused_untouched(
+    runner: CliRunner, in_tmp: Path
+) -> None:
+    project = in_tmp / "svc"
+    project.mkdir()
+    (project / "README.md").write_text("mine\n")
+
+    result = runner.invoke(app, ["create", "svc", *FAST])
+
+    assert result.exit_code == 2
+    assert "not empty" in result.output
+    assert [p.name for p in project.iterdir()] == ["README.md"]
+    assert (project / "README.md").read_text() == "mine\n"
+
+
+def test_existing_empty_directory_is_used(runner: CliRunner, in_tmp: Path) -> None:
+    (in_tmp / "svc").mkdir()
+
+    result = runner.invoke(app, ["create", "svc", *FAST, "--no-git"])
+
+    assert result.exit_code == 0, result.output
+    assert (in_tmp / "svc" / "pyproject.toml").is_file()
+
+
+def test_invalid_choice_lists_the_choices(runner: CliRunner, in_tmp: Path) -> None:
+    result = runner.invoke(app, ["create", "svc", *FAST, "--auth", "oauth"])
+
+    assert result.exit_code == 2
+    assert "'oauth' is not in ['jwt', 'none']" in result.output
+    assert list(in_tmp.iterdir()) == []
+
+
+def test_unknown_data_key_is_refused(runner: CliRunner, in_tmp: Path) -> None:
+    result = runner.invoke(app, ["create", "svc", *FAST, "--data", "colour=blue"])
+
+    assert result.exit_code == 2
+    assert "no question named 'colour'" in result.output
+    assert list(in_tmp.iterdir()) == []
+
+
+def test_no_terminal_and_no_defaults_is_a_clear_error(runner: CliRunner, in_tmp: Path) -> None:
+    result = runner.invoke(app, ["create", "svc", "--no-install"])
+
+    assert result.exit_code == 2
+    assert "no terminal" in result.output
+    assert "--defaults" in result.output
+    assert list(in_tmp.iterdir()) == []
+
+
+def test_all_answers_as_flags_need_no_terminal(runner: CliRunner, in_tmp: Path) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "create", "svc", "--no-install", "--no-git",
+            "--description", "Tracks things", "--author-name", "Ada", "--author-email",
+            "ada@example.com", "--database", "postgresql", "--auth", "none",
+            "--deploy", "fly", "--ci", "none", "--python-version", "3.12",
+        ],
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    answers = yaml.safe_load((in_tmp / "svc" / ".copier-answers.yml").read_text())
+    assert answers["auth"] == "none"
+    assert answers["deploy"] == ["fly"]
+    assert answers["python_version"] == "3.12"
+    assert answers["description"] == "Tracks things"
+
+
+def test_data_sets_any_answer_and_wins_over_flags(runner: CliRunner, in_tmp: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["create", "svc", *FAST, "--no-git", "--auth", "jwt", "-d", "auth=none", "-d", "deploy=[]"],
+    )
+
+    assert result.exit_code == 0, result.output
+    answers = yaml.safe_load((in_tmp / "svc" / ".copier-answers.yml").read_text())
+    assert answers["auth"] == "none"
+    assert answers["deploy"] == []
+
+
+def test_template_and_vcs_ref_are_recorded(
+    runner: CliRunner, in_tmp: Path, template_repo: Path
+) -> None:
+    result = runner.invoke(
+        app,
+        ["create", "svc", *FAST, "--template", str(template_repo), "--vcs-ref", "v1.0.0"],
+    )
+
+    assert result.exit_code == 0, result.output
+    answers = yaml.safe_load((in_tmp / "svc" / ".copier-answers.yml").read_text())
+    assert answers["_src_path"] == str(template_repo)
+    assert answers["_commit"] == "v1.0.0"
+
+
+def test_options_lists_every_question(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["options"])
+
+    assert result.exit_code == 0
+    for question in ("project_name", "database", "auth", "deploy", "ci", "python_version"):
+        assert question in result.output
+    assert "jwt, none" in result.output
+
+
+def test_debug_shows_the_traceback(runner: CliRunner, in_tmp: Path) -> None:
+    plain = runner.invoke(app, ["create", "1x", *FAST])
+    debug = runner.invoke(app, ["create", "1x", *FAST, "--debug"])
+
+    assert "Traceback" not in plain.output
+    assert "Traceback" in debug.output
+    assert debug.exit_code == 2
