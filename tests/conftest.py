@@ -106,7 +106,5 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def git(cwd: Path, *args: str) -> str:
-    completed = subprocess.run(
-        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
-    )
+    completed = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
     return completed.stdout

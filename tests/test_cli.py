@@ -105,9 +105,7 @@ def test_bad_name_is_refused_and_leaves_nothing(
     assert list(in_tmp.iterdir()) == []
 
 
-def test_existing_non_empty_directory_is_refused_untouched(
-    runner: CliRunner, in_tmp: Path
-) -> None:
+def test_existing_non_empty_directory_is_refused_untouched(runner: CliRunner, in_tmp: Path) -> None:
     project = in_tmp / "svc"
     project.mkdir()
     (project / "README.md").write_text("mine\n")
@@ -208,7 +206,8 @@ def test_options_lists_every_question(runner: CliRunner) -> None:
     assert "jwt, none" in result.output
 
 
-def test_debug_shows_the_traceback(runner: CliRunner, in_tmp: Path) -> None:
+@pytest.mark.usefixtures("in_tmp")
+def test_debug_shows_the_traceback(runner: CliRunner) -> None:
     plain = runner.invoke(app, ["create", "1x", *FAST])
     debug = runner.invoke(app, ["create", "1x", *FAST, "--debug"])
 

@@ -72,11 +72,19 @@ def test_output_is_formatted_and_lint_clean(rendered: Render, answers: dict[str,
     ruff = [sys.executable, "-m", "ruff"]
 
     check = subprocess.run(
-        [*ruff, "check", "--no-cache", "."], cwd=project, capture_output=True, text=True
+        [*ruff, "check", "--no-cache", "."],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert check.returncode == 0, check.stdout + check.stderr
     fmt = subprocess.run(
-        [*ruff, "format", "--check", "--no-cache", "."], cwd=project, capture_output=True, text=True
+        [*ruff, "format", "--check", "--no-cache", "."],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
 

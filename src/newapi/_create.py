@@ -234,8 +234,9 @@ def find_uv() -> str:
 def install(project: Path) -> None:
     uv = find_uv()
     env = _uv_env(project)
+    hint = f"Fix the problem above, then run `uv sync` in {project}."
     for command in ([uv, "lock"], [uv, "sync"]):
-        _run(command, project, env=env, hint=f"Fix the problem above, then run `uv sync` in {project}.")
+        _run(command, project, env=env, hint=hint)
 
 
 def _uv_env(project: Path) -> dict[str, str]:

@@ -28,7 +28,7 @@ class Steps:
         self.console.print(f"[green]✓[/green] {label} [dim]({elapsed:.2f} s)[/dim]")
 
     def skipped(self, label: str, reason: str) -> None:
-        self.console.print(f"[yellow]–[/yellow] {label} [dim](skipped: {reason})[/dim]")
+        self.console.print(f"[yellow]-[/yellow] {label} [dim](skipped: {reason})[/dim]")
 
     def warn(self, message: str) -> None:
         self.console.print(f"[yellow]![/yellow] {message}")

@@ -68,7 +68,7 @@ def canonical_source() -> str:
     for entry in urls:
         label, _, url = entry.partition(",")
         if label.strip().lower() == "source":
-            return url.strip()
+            return str(url).strip()
     return _FALLBACK_SOURCE_URL
 
 

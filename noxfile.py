@@ -1,0 +1,66 @@
+# /// script
+# dependencies = ["nox>=2025.2.9"]
+# ///
+"""Development sessions for newapi. `nox -l` lists them; slow ones are opt-in (`nox -s NAME`)."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import zipfile
+from pathlib import Path
+
+import nox
+
+nox.needs_version = ">=2025.2.9"
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.sessions = ["lint", "tests"]
+
+ROOT = Path(__file__).parent
+PYTHONS = ["3.11", "3.12", "3.13"]
+
+
+def available_pythons() -> list[str]:
+    """Supported versions with an interpreter on this machine (never downloaded)."""
+    found = [v for v in PYTHONS if shutil.which(f"python{v}")]
+    return found or [f"{sys.version_info.major}.{sys.version_info.minor}"]
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff and mypy on newapi's own code (the template is checked through rendered output)."""
+    session.install("-e", ".[test]")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy")
+
+
+@nox.session(python=available_pythons())
+def tests(session: nox.Session) -> None:
+    """The fast tier: CLI, render and deploy-file checks for every option combination."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "-m", "not slow", *session.posargs)
+
+
+@nox.session(default=False)
+def generated(session: nox.Session) -> None:
+    """The slow tier: create run-level projects, uv sync them and run their own checks and tests."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "-m", "slow", *session.posargs, env={"UV_PYTHON_DOWNLOADS": "never"})
+
+
+@nox.session(default=False)
+def dist(session: nox.Session) -> None:
+    """Build the wheel and sdist; check the template is inside and no local junk is."""
+    session.install("build")
+    out = Path(session.create_tmp()) / "dist"
+    shutil.rmtree(out, ignore_errors=True)
+    session.run("python", "-m", "build", "--outdir", str(out), str(ROOT))
+    wheel = next(out.glob("*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    required = ["newapi/_template/copier.yml", "newapi/_template/template/app/factory.py"]
+    missing = [n for n in required if n not in names]
+    junk = [n for n in names if any(p in n for p in ("/.venv/", "__pycache__", "/.env", ".pyc"))]
+    if missing or junk:
+        session.error(f"wheel {wheel.name}: missing {missing}, unexpected {junk}")
+    session.log(f"{wheel.name}: {len(names)} files, template bundled, no local junk")
