@@ -6,7 +6,8 @@ import io
 import os
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator, Mapping
+import tempfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,24 +24,28 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 Render = Callable[..., Path]
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _hermetic_tools(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Isolate git from the developer's config; keep uv off the network for interpreters."""
-    home = tmp_path_factory.mktemp("home")
+def _hermetic_environment() -> None:
+    """Isolate git and Copier from the developer's config; keep uv off the network.
+
+    Set at import, before any test module imports Copier: Copier runs git through
+    plumbum, which copies the environment when it is first imported.
+    """
+    home = Path(tempfile.mkdtemp(prefix="newapi-tests-home-"))
     gitconfig = home / ".gitconfig"
     gitconfig.write_text(
         "[user]\n\tname = newapi tests\n\temail = tests@newapi.invalid\n"
         "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n",
         encoding="utf-8",
     )
-    saved = dict(os.environ)
     os.environ["GIT_CONFIG_GLOBAL"] = str(gitconfig)
     os.environ["GIT_CONFIG_NOSYSTEM"] = "1"
+    os.environ["COPIER_CACHE_DIR"] = str(home / "copier-cache")
     os.environ["UV_PYTHON_DOWNLOADS"] = "never"
     os.environ.pop("VIRTUAL_ENV", None)
-    yield
-    os.environ.clear()
-    os.environ.update(saved)
+    os.environ.pop("NEWAPI_TEMPLATE_HISTORY", None)
+
+
+_hermetic_environment()
 
 
 @pytest.fixture(autouse=True)
@@ -93,6 +98,7 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A git repository holding this template, tagged v1.0.0 (for --template and update tests)."""
     repo = tmp_path_factory.mktemp("template-repo")
     shutil.copy2(REPO_ROOT / "copier.yml", repo / "copier.yml")
+    shutil.copy2(REPO_ROOT / "CHANGELOG.md", repo / "CHANGELOG.md")
     shutil.copytree(
         REPO_ROOT / "template",
         repo / "template",
@@ -108,3 +114,25 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def git(cwd: Path, *args: str) -> str:
     completed = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
     return completed.stdout
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--combination",
+        default=None,
+        help="Run only the parametrized cases of this option combination id "
+        "(e.g. auth:none-deploy:none-ci:none); CI runs one per job.",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    wanted = config.getoption("--combination")
+    if not wanted:
+        return
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        (keep if callspec is not None and wanted in callspec.id else drop).append(item)
+    config.hook.pytest_deselected(items=drop)
+    items[:] = keep

@@ -91,7 +91,10 @@ def test_output_option_places_the_project(runner: CliRunner, in_tmp: Path) -> No
         pytest.param("a/b", "must start with a letter", id="slash"),
         pytest.param("../x", "must start with a letter", id="parent-dir"),
         pytest.param("", "is empty", id="empty"),
-        pytest.param("app", "shadows a Python module", id="shadows-app"),
+        pytest.param("app", 'shadows the Python module "app"', id="shadows-app"),
+        pytest.param("Test", 'shadows the Python module "test"', id="shadows-stdlib"),
+        pytest.param("class", "is a Python keyword", id="keyword"),
+        pytest.param("café", "must start with a letter and use only ASCII", id="unicode"),
         pytest.param("x" * 61, "longer than 60", id="too-long"),
     ],
 )

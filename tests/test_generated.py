@@ -25,6 +25,12 @@ pytestmark = pytest.mark.slow
 _created: dict[str, Path] = {}
 
 
+def uv() -> str:
+    found = find_uv()
+    assert found is not None, "uv is a dependency of newapi"
+    return found
+
+
 def project_env() -> dict[str, str]:
     """The environment a user's shell would have: none of our pytest's or venv's variables."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}
@@ -35,7 +41,7 @@ def project_env() -> dict[str, str]:
 
 def run(project: Path, *command: str, env: Mapping[str, str] | None = None) -> str:
     completed = subprocess.run(
-        [find_uv(), "run", "--frozen", *command],
+        [uv(), "run", "--frozen", *command],
         cwd=project,
         env=dict(env or project_env()),
         capture_output=True,

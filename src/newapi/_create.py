@@ -34,6 +34,7 @@ from newapi._template import (
 )
 
 ANSWERS_FILE = ".copier-answers.yml"
+LOCAL_FILES = frozenset({".env"})  # a user's secrets: never replaced, even with --force
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class CreateRequest:
     install: bool = True
     template: str | None = None
     vcs_ref: str | None = None
+    force: bool = False
 
 
 @dataclass
@@ -66,7 +68,7 @@ def create_project(request: CreateRequest, steps: Steps) -> CreateResult:
     answers.setdefault("python_version", default_python_version())
 
     with steps.step("Check the destination and answers"):
-        check_destination(destination)
+        check_destination(destination, force=request.force)
         if not request.defaults and not request.interactive:
             missing = unanswered(answers)
             if missing:
@@ -82,9 +84,12 @@ def create_project(request: CreateRequest, steps: Steps) -> CreateResult:
         files = render(request, destination, answers, defaults=not request.interactive)
     result = CreateResult(destination=destination, files=files)
 
-    if request.install:
+    uv = find_uv() if request.install else None
+    if request.install and uv is None:
+        steps.warn("uv is not installed: skipped installing. Install uv, then run `uv sync`.")
+    elif uv is not None:
         with steps.step("Install dependencies (uv lock + uv sync)"):
-            install(destination)
+            install(destination, uv)
         result.installed = True
     else:
         steps.skipped("Install dependencies", "--no-install; run `uv sync` in the project")
@@ -100,17 +105,18 @@ def create_project(request: CreateRequest, steps: Steps) -> CreateResult:
     return result
 
 
-def check_destination(destination: Path) -> None:
+def check_destination(destination: Path, *, force: bool = False) -> None:
     """Refuse a destination whose files could be overwritten or mixed with ours."""
     if destination.exists() and not destination.is_dir():
         raise DestinationError(
             f"{destination} exists and is not a directory.",
             hint="Choose another project name, or another folder with --output.",
         )
-    if destination.is_dir() and any(destination.iterdir()):
+    if not force and destination.is_dir() and any(destination.iterdir()):
         raise DestinationError(
             f"{destination} already exists and is not empty; newapi never overwrites files.",
-            hint="Choose another project name, another folder with --output, or empty it.",
+            hint="Choose another project name or folder (--output), empty it, or pass --force "
+            "to write the template's files into it (other files are left alone).",
         )
     parent = _nearest_existing(destination.parent)
     if not os.access(parent, os.W_OK | os.X_OK):
@@ -165,8 +171,12 @@ def render(
             raise TemplateError(f"Copier could not render the template: {error}") from error
         write_env(staging)
         files = sum(1 for p in staging.rglob("*") if p.is_file())
+        if destination.is_dir() and any(destination.iterdir()):
+            merge_into(staging, destination)  # --force: checked above
+            shutil.rmtree(staging)
+            return files
         if destination.is_dir():
-            destination.rmdir()  # empty, checked above; rename needs it gone
+            destination.rmdir()  # empty; rename needs it gone
         destination.parent.mkdir(parents=True, exist_ok=True)
         staging.rename(destination)
         destination.chmod(0o777 & ~_umask())  # mkdtemp made it private; give it normal rights
@@ -174,6 +184,18 @@ def render(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return files
+
+
+def merge_into(rendered: Path, destination: Path) -> None:
+    """Write the rendered files over `destination` (--force): never delete, keep `.env`."""
+    for source in sorted(rendered.rglob("*")):
+        target = destination / source.relative_to(rendered)
+        if source.is_dir():
+            target.mkdir(exist_ok=True)
+        elif source.name in LOCAL_FILES and target.exists():
+            continue
+        else:
+            source.replace(target)
 
 
 def record_source(project: Path, source: str, ref: str) -> None:
@@ -214,25 +236,17 @@ def write_env(project: Path) -> None:
     env.chmod(0o600)
 
 
-def find_uv() -> str:
-    """The uv binary installed with newapi, else the one on PATH."""
+def find_uv() -> str | None:
+    """The uv installed with newapi (the `uv` package), else the one on PATH."""
     try:
         from uv import find_uv_bin
 
-        return find_uv_bin()
+        return str(find_uv_bin())
     except (ImportError, FileNotFoundError):
-        pass
-    found = shutil.which("uv")
-    if found is None:
-        raise StepError(
-            "uv is not installed, so dependencies were not installed.",
-            hint="Install uv (pip install uv), then run `uv sync` in the project.",
-        )
-    return found
+        return shutil.which("uv")
 
 
-def install(project: Path) -> None:
-    uv = find_uv()
+def install(project: Path, uv: str) -> None:
     env = _uv_env(project)
     hint = f"Fix the problem above, then run `uv sync` in {project}."
     for command in ([uv, "lock"], [uv, "sync"]):

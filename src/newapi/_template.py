@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Iterator
@@ -19,7 +20,10 @@ from newapi import __version__
 from newapi._errors import TemplateError
 
 _PACKAGED = Path(__file__).with_name("_template")
-_SOURCE_CHECKOUT = Path(__file__).resolve().parents[2]
+SOURCE_CHECKOUT = Path(__file__).resolve().parents[2]
+HISTORY_BUNDLE = "template-history.bundle"
+# Where `newapi update` finds template versions offline (another bundle or git repository).
+HISTORY_ENV = "NEWAPI_TEMPLATE_HISTORY"
 _FALLBACK_SOURCE_URL = "https://github.com/newapi-dev/newapi.git"
 
 SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13")
@@ -27,7 +31,7 @@ SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13")
 
 def template_root() -> Path:
     """The folder holding `copier.yml` and `template/`: bundled in the wheel, or this checkout."""
-    for root in (_PACKAGED, _SOURCE_CHECKOUT):
+    for root in (_PACKAGED, SOURCE_CHECKOUT):
         if (root / "copier.yml").is_file() and (root / "template").is_dir():
             return root
     raise TemplateError(
@@ -57,6 +61,22 @@ def renderable_template() -> Iterator[Path]:
             ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".venv", ".mypy_cache"),
         )
         yield snapshot
+
+
+def bundled_history() -> Path | None:
+    """The template's tagged history that ships with this newapi, if any.
+
+    A wheel carries it as a git bundle; a source checkout is itself the history.
+    `NEWAPI_TEMPLATE_HISTORY` points at another bundle or repository.
+    """
+    override = os.environ.get(HISTORY_ENV)
+    if override:
+        return Path(override)
+    if (_PACKAGED / HISTORY_BUNDLE).is_file():
+        return _PACKAGED / HISTORY_BUNDLE
+    if (SOURCE_CHECKOUT / ".git").exists() and (SOURCE_CHECKOUT / "copier.yml").is_file():
+        return SOURCE_CHECKOUT
+    return None
 
 
 def canonical_source() -> str:

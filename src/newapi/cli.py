@@ -110,6 +110,14 @@ def create(
     vcs_ref: Annotated[
         str | None, typer.Option(help="Git ref of the template to use and record.")
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Write into an existing non-empty folder: replace the template's files, "
+            "keep every other file (and .env).",
+        ),
+    ] = False,
     debug: Debug = False,
 ) -> None:
     """Create a new FastAPI service in ./NAME."""
@@ -138,6 +146,7 @@ def create(
             install=install,
             template=template,
             vcs_ref=vcs_ref,
+            force=force,
         )
         result = create_project(request, Steps(out))
         out.print(next_steps(result))
@@ -150,6 +159,65 @@ def options(debug: Debug = False) -> None:
         from newapi._answers import options_table
 
         out.print(options_table())
+
+
+ProjectPath = Annotated[
+    Path, typer.Argument(help="The generated project's folder (default: the current one).")
+]
+
+
+@app.command()
+def update(
+    path: ProjectPath = Path(),
+    to: Annotated[
+        str | None, typer.Option("--to", help="Template version (git ref) to move to.")
+    ] = None,
+    pretend: Annotated[
+        bool, typer.Option("--pretend", help="Show what would change; write nothing.")
+    ] = False,
+    defaults: Annotated[
+        bool,
+        typer.Option("--defaults", help="Keep earlier answers; take defaults for new questions."),
+    ] = False,
+    debug: Debug = False,
+) -> None:
+    """Pull template changes into a generated project; report every conflict."""
+    with _exit_on_error(debug):
+        from newapi._progress import Steps
+        from newapi._update import update_project, update_report
+
+        result = update_project(
+            path,
+            Steps(out),
+            to=to,
+            pretend=pretend,
+            defaults=defaults,
+            interactive=not defaults and sys.stdin.isatty(),
+        )
+        out.print(update_report(result))
+        if result.conflicts:
+            raise typer.Exit(1)
+
+
+@app.command()
+def check(
+    path: ProjectPath = Path(),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    debug: Debug = False,
+) -> None:
+    """Compare a project's template version with the newest; exit 1 when it is behind."""
+    with _exit_on_error(debug):
+        from newapi._update import check_project, status_report
+
+        status = check_project(path)
+        if as_json:
+            import json
+
+            print(json.dumps(status.as_json(), indent=2))
+        else:
+            out.print(status_report(status))
+        if status.behind:
+            raise typer.Exit(1)
 
 
 def main() -> None:

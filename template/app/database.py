@@ -1,0 +1,65 @@
+"""SQLAlchemy: the declarative base, the engine and the per-request session."""
+
+import importlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase
+
+from app.settings import Settings
+from app.state import get_sessionmaker
+
+# Deterministic constraint names, so Alembic migrations can drop and rename them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def import_models() -> None:
+    """Import every `app/<domain>/models.py` so `Base.metadata` knows every table.
+
+    Alembic compares the database with this metadata: a model it never imported would
+    look like a table to drop. Discovering the modules keeps new domains from being missed.
+    """
+    for models in sorted(Path(__file__).parent.glob("*/models.py")):
+        importlib.import_module(f"app.{models.parent.name}.models")
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    if settings.database_url is None:
+        msg = (
+            "DATABASE_URL is not set: start the service with `uv run python -m app` "
+            "(it runs an embedded PostgreSQL) or set DATABASE_URL"
+        )
+        raise RuntimeError(msg)
+    return create_async_engine(settings.database_url, pool_pre_ping=True)
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    # expire_on_commit=False: routes return ORM objects after committing them.
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def get_session(
+    sessionmaker: Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)],
+) -> AsyncIterator[AsyncSession]:
+    """One session per request; closing it rolls back whatever was not committed."""
+    async with sessionmaker() as session:
+        yield session

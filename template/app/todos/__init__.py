@@ -1,0 +1,1 @@
+"""Todos: the example domain (router, schemas, models, service, dependencies)."""

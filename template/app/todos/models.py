@@ -1,0 +1,20 @@
+from datetime import datetime
+
+from sqlalchemy import DateTime, String, false, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.database import Base
+from app.todos.ownership import Owned
+
+TITLE_MAX_LENGTH = 200
+
+
+class Todo(Owned, Base):
+    __tablename__ = "todos"
+    # Fetch server-side defaults (created_at) with RETURNING on insert: no lazy load later.
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX_LENGTH))
+    done: Mapped[bool] = mapped_column(default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -1,0 +1,26 @@
+"""Checking credentials."""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.passwords import password_hasher
+from app.errors import Unauthorized
+from app.settings import Settings
+from app.users.models import User
+from app.users.service import get_user_by_email
+
+# One message for both failures, so the answer does not reveal which e-mails have accounts.
+BAD_CREDENTIALS = "Incorrect e-mail or password"
+
+
+async def authenticate(
+    *, session: AsyncSession, email: str, password: str, settings: Settings
+) -> User:
+    hasher = password_hasher(settings)
+    user = await get_user_by_email(session=session, email=email)
+    if user is None:
+        # Hash anyway, so an unknown e-mail takes as long to refuse as a wrong password.
+        hasher.hash(password)
+        raise Unauthorized(BAD_CREDENTIALS)
+    if not hasher.verify(password, user.hashed_password):
+        raise Unauthorized(BAD_CREDENTIALS)
+    return user

@@ -1,0 +1,1 @@
+"""Users: accounts that own todos (present with JWT auth)."""

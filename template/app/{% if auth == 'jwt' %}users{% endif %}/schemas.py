@@ -1,0 +1,40 @@
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from app.users.models import EMAIL_MAX_LENGTH
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 128
+
+
+def _lower(value: str) -> str:
+    return value.lower()
+
+
+# A light check (one "@", a dot in the domain): the real test is a confirmation e-mail.
+Email = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        max_length=EMAIL_MAX_LENGTH,
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+    ),
+    AfterValidator(_lower),
+]
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: Email
+    password: Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)]
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    email: str
+    created_at: datetime

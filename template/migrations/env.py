@@ -1,0 +1,69 @@
+"""Alembic's entry point: run the migrations against DATABASE_URL (asyncpg).
+
+A caller that already holds a connection (the tests do) passes it in
+`config.attributes["connection"]`; the migrations then run on it, in its transaction.
+"""
+
+import asyncio
+from logging.config import fileConfig
+
+from alembic import context
+from sqlalchemy import Connection, pool
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from app.database import Base, import_models
+from app.settings import Settings
+
+config = context.config
+given_connection: Connection | None = config.attributes.get("connection")
+
+# A caller passing its own connection also owns logging: leave it alone.
+if config.config_file_name is not None and given_connection is None:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+import_models()
+target_metadata = Base.metadata
+
+
+def database_url() -> str:
+    url = Settings().database_url
+    if url is None:
+        msg = "DATABASE_URL is not set: export it (or put it in .env) before running Alembic"
+        raise RuntimeError(msg)
+    return url
+
+
+def run_migrations_offline() -> None:
+    """`alembic upgrade head --sql`: print the SQL instead of running it."""
+    context.configure(
+        url=database_url(),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        dialect_opts={"paramstyle": "named"},
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def do_run_migrations(connection: Connection) -> None:
+    context.configure(connection=connection, target_metadata=target_metadata)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def run_async_migrations() -> None:
+    engine = create_async_engine(database_url(), poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(do_run_migrations)
+            await connection.commit()
+    finally:
+        await engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+elif given_connection is not None:
+    do_run_migrations(given_connection)
+else:
+    asyncio.run(run_async_migrations())

@@ -1,0 +1,16 @@
+"""Fixtures for every test; each group lives in its own module under tests/fixtures/.
+
+    settings.py  `settings`: explicit test settings (never the developer's env or .env)
+    database.py  `database_url` (one database per xdist worker), `engine` (schema from
+                 Alembic, once per worker), `db_session` (one rolled-back transaction per test)
+    clients.py   `app` (built per test), `async_client`, `client` (sync TestClient)
+
+`pytest --fixtures` lists them all with their docstrings; `pytest --setup-show` shows
+which ones a test sets up and tears down.
+"""
+
+pytest_plugins = [
+    "tests.fixtures.settings",
+    "tests.fixtures.database",
+    "tests.fixtures.clients",
+]

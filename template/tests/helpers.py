@@ -1,0 +1,126 @@
+"""Helpers the fixtures and tests share (plain functions, not fixtures)."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, NullPool, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+
+from app.database import Base
+from app.settings import Settings
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+# argon2's cheapest valid cost: hashing takes microseconds instead of ~50 ms.
+CHEAP_PASSWORD_HASHING: dict[str, Any] = {
+    "password_hash_time_cost": 1,
+    "password_hash_memory_cost": 8,
+    "password_hash_parallelism": 1,
+}
+TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256"
+
+ModelT = TypeVar("ModelT", bound=Base)
+
+
+def make_settings(**overrides: Any) -> Settings:
+    """Settings for tests, from the arguments only.
+
+    Every field is passed explicitly, so neither `.env` nor the environment can leak in.
+    """
+    defaults = {
+        name: field.get_default(call_default_factory=True)
+        for name, field in Settings.model_fields.items()
+    }
+    values = defaults | {
+        "environment": "test",
+        "secret_key": TEST_SECRET_KEY,
+        **CHEAP_PASSWORD_HASHING,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)
+
+
+def replace_settings(settings: Settings, **changes: Any) -> Settings:
+    """A validated copy of `settings` with some fields changed."""
+    return make_settings(**(settings.model_dump() | changes))
+
+
+def database_url_for(server_url: str, database: str) -> str:
+    return make_url(server_url).set(database=database).render_as_string(hide_password=False)
+
+
+async def recreate_database(server_url: str, database: str) -> None:
+    """Drop `database` if it exists (left over from an interrupted run) and create it empty."""
+    await _run_on_server(
+        server_url,
+        f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)',
+        f'CREATE DATABASE "{database}"',
+    )
+
+
+async def drop_database(server_url: str, database: str) -> None:
+    await _run_on_server(server_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+async def _run_on_server(server_url: str, *statements: str) -> None:
+    # CREATE/DROP DATABASE cannot run inside a transaction: autocommit.
+    engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            for statement in statements:
+                await connection.exec_driver_sql(statement)
+    finally:
+        await engine.dispose()
+
+
+def alembic_config(connection: Connection) -> Config:
+    """Alembic's config, set to run on `connection` (see migrations/env.py)."""
+    config = Config(PROJECT_DIR / "alembic.ini")
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade_to_head(connection: Connection) -> None:
+    command.upgrade(alembic_config(connection), "head")
+
+
+@asynccontextmanager
+async def isolated_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session inside a transaction that is always rolled back.
+
+    `join_transaction_mode="create_savepoint"`: when the code under test commits, it
+    only releases a SAVEPOINT; the outer transaction, and so the test, sees the data,
+    and the rollback at the end throws all of it away.
+    """
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        session = AsyncSession(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        try:
+            yield session
+        finally:
+            await session.close()
+            await transaction.rollback()
+
+
+@asynccontextmanager
+async def isolated_session_on(database_url: str) -> AsyncIterator[AsyncSession]:
+    """`isolated_session` on an engine of its own, for an event loop other than the tests'."""
+    engine = create_async_engine(database_url, poolclass=NullPool)
+    try:
+        async with isolated_session(engine) as session:
+            yield session
+    finally:
+        await engine.dispose()
+
+
+async def persist(session: AsyncSession, instance: ModelT) -> ModelT:
+    """Add a (factory-built) instance and flush it, so it has its id and defaults."""
+    session.add(instance)
+    await session.flush()
+    return instance

@@ -1,0 +1,315 @@
+"""Mechanics behind tests/test_deploy_files.py.
+
+Reading a Dockerfile the way the checks need it, deciding what `.dockerignore` keeps out of
+the build context, running the offline validators installed next to pytest, finding a
+PostgreSQL server, and talking to a running service over HTTP with the standard library.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# --------------------------------------------------------------------------- Dockerfile
+
+
+@dataclass
+class Stage:
+    """One `FROM` stage: its base image, name, ENV values and instructions in order."""
+
+    base: str
+    name: str | None
+    env: dict[str, str] = field(default_factory=dict)
+    instructions: list[tuple[str, str]] = field(default_factory=list)
+
+    def arguments(self, keyword: str) -> list[str]:
+        """The argument text of every instruction named `keyword` (e.g. "RUN")."""
+        return [args for kw, args in self.instructions if kw == keyword]
+
+
+@dataclass
+class Dockerfile:
+    """A parsed Dockerfile: enough structure to check it and to run what it says."""
+
+    stages: list[Stage]
+
+    @property
+    def runtime(self) -> Stage:
+        """The final stage: what `docker run` starts."""
+        return self.stages[-1]
+
+    def instructions(self) -> Iterator[tuple[str, str]]:
+        """Every instruction of every stage, in file order."""
+        for stage in self.stages:
+            yield from stage.instructions
+
+    def cmd(self) -> list[str]:
+        """The runtime stage's CMD, which must be in JSON (exec) form."""
+        (cmd,) = self.runtime.arguments("CMD")
+        argv = json.loads(cmd)
+        assert isinstance(argv, list), f"CMD is not a JSON array: {cmd}"
+        return [str(arg) for arg in argv]
+
+    def healthcheck(self) -> tuple[dict[str, str], list[str]]:
+        """The runtime stage's HEALTHCHECK: its `--option=value` flags and its CMD argv."""
+        (text,) = self.runtime.arguments("HEALTHCHECK")
+        options_text, marker, command = text.partition(" CMD ")
+        assert marker, f"HEALTHCHECK has no CMD: {text}"
+        options = {}
+        for option in shlex.split(options_text):
+            name, _, value = option.removeprefix("--").partition("=")
+            options[name] = value
+        argv = json.loads(command)
+        assert isinstance(argv, list), f"HEALTHCHECK CMD is not a JSON array: {command}"
+        return options, [str(arg) for arg in argv]
+
+
+def _logical_lines(text: str) -> Iterator[str]:
+    """Instructions with continuation lines joined and comment lines dropped."""
+    pending = ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.endswith("\\"):
+            pending += line[:-1].strip() + " "
+            continue
+        yield pending + line
+        pending = ""
+    if pending:
+        yield pending.strip()
+
+
+def parse_dockerfile(text: str) -> Dockerfile:
+    """Split a Dockerfile into stages, collecting each stage's ENV values."""
+    stages: list[Stage] = []
+    for line in _logical_lines(text):
+        keyword, _, args = line.partition(" ")
+        keyword = keyword.upper()
+        args = args.strip()
+        if keyword == "FROM":
+            words = [w for w in args.split() if not w.startswith("--")]
+            name = words[2] if len(words) >= 3 and words[1].upper() == "AS" else None
+            stages.append(Stage(base=words[0], name=name))
+        assert stages, f"instruction before the first FROM: {line}"
+        stage = stages[-1]
+        stage.instructions.append((keyword, args))
+        if keyword == "ENV":
+            for pair in shlex.split(args):
+                key, sep, value = pair.partition("=")
+                assert sep, f"ENV must use KEY=value: {pair}"
+                stage.env[key] = value
+    return Dockerfile(stages)
+
+
+_VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
+
+
+def expand(value: str, environ: Mapping[str, str]) -> str:
+    """Expand `$VAR` and `${VAR}` as Docker does in an ENV value."""
+    return _VARIABLE.sub(lambda m: environ.get(m.group(1) or m.group(2), ""), value)
+
+
+def uvicorn_argv(script: str) -> list[str]:
+    """The uvicorn command line inside an `exec uvicorn ...` shell script."""
+    words = shlex.split(script)
+    assert words[:2] == ["exec", "uvicorn"], f"not `exec uvicorn ...`: {script}"
+    return words[1:]
+
+
+def option_value(argv: list[str], option: str) -> str:
+    """The value following `option` in an argv."""
+    assert option in argv, f"{option} missing from {argv}"
+    return argv[argv.index(option) + 1]
+
+
+# --------------------------------------------------------------------------- .dockerignore
+
+
+def _pattern_regex(pattern: str) -> re.Pattern[str]:
+    """A dockerignore pattern (Go filepath.Match plus `**`) as an anchored regex."""
+    out = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif pattern[i] == "[":
+            end = pattern.index("]", i)
+            out.append(pattern[i : end + 1])
+            i = end + 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def dockerignore_patterns(text: str) -> list[tuple[bool, re.Pattern[str]]]:
+    """(negated, regex) for each pattern line of a .dockerignore."""
+    patterns = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        negated = line.startswith("!")
+        cleaned = os.path.normpath(line.removeprefix("!").strip()).lstrip("/")
+        patterns.append((negated, _pattern_regex(cleaned)))
+    return patterns
+
+
+def build_context(project: Path) -> set[str]:
+    """The files `docker build .` would send: every file not excluded by .dockerignore."""
+    patterns = dockerignore_patterns((project / ".dockerignore").read_text(encoding="utf-8"))
+    kept = set()
+    for path in project.rglob("*"):
+        if not path.is_file():
+            continue
+        rel = path.relative_to(project).as_posix()
+        parts = rel.split("/")
+        # A file is excluded when it, or any folder above it, matches (the last match wins).
+        excluded = False
+        for depth in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:depth])
+            for negated, regex in patterns:
+                if regex.match(prefix):
+                    excluded = not negated
+        if not excluded:
+            kept.add(rel)
+    return kept
+
+
+# --------------------------------------------------------------------------- tools
+
+
+def tool(name: str) -> str:
+    """An executable installed next to the running Python (the test venv), or on PATH."""
+    beside = Path(sys.executable).parent / name
+    if beside.is_file():
+        return str(beside)
+    found = shutil.which(name)
+    if found is None:
+        raise LookupError(f"{name} is not installed next to {sys.executable} nor on PATH")
+    return found
+
+
+def run_tool(argv: list[str], *, cwd: Path, env: Mapping[str, str] | None = None) -> str:
+    """Run a validator; fail with its whole output when it exits non-zero."""
+    result = subprocess.run(
+        argv,
+        cwd=cwd,
+        env=None if env is None else dict(env),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    output = f"$ {shlex.join(argv)}\n{result.stdout}{result.stderr}"
+    assert result.returncode == 0, f"exit {result.returncode}\n{output}"
+    return output
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+def reachable(host: str, port: int) -> bool:
+    """True when something accepts TCP connections at host:port."""
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def plain_postgres_url(url: str) -> str:
+    """`postgresql+driver://` or `postgres://` as the plain `postgresql://` libpq form."""
+    scheme, sep, rest = url.partition("://")
+    assert sep, f"not a URL: {url}"
+    assert scheme.split("+")[0] in {"postgres", "postgresql"}, f"not PostgreSQL: {url}"
+    return f"postgresql://{rest}"
+
+
+def with_database(url: str, database: str) -> str:
+    """The same server URL pointing at another database."""
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{database}"))
+
+
+# Run with the generated project's own interpreter, which has asyncpg: the test venv does
+# not need a PostgreSQL driver of its own.
+ADMIN_SCRIPT = """
+import asyncio, sys
+import asyncpg
+
+async def main() -> None:
+    conn = await asyncpg.connect(sys.argv[1])
+    try:
+        await conn.execute(sys.argv[2])
+    finally:
+        await conn.close()
+
+asyncio.run(main())
+"""
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def http(
+    method: str,
+    url: str,
+    *,
+    json_body: Any = None,
+    form: Mapping[str, str] | None = None,
+    token: str | None = None,
+) -> tuple[int, Any]:
+    """One HTTP request with the standard library: (status, decoded JSON body or text)."""
+    headers = {"Accept": "application/json"}
+    data = None
+    if json_body is not None:
+        data = json.dumps(json_body).encode()
+        headers["Content-Type"] = "application/json"
+    elif form is not None:
+        data = urllib.parse.urlencode(form).encode()
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    try:
+        return status, json.loads(raw)
+    except ValueError:
+        return status, raw.decode(errors="replace")

