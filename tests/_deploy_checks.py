@@ -1,8 +1,9 @@
 """Mechanics behind tests/test_deploy_files.py.
 
-Reading a Dockerfile the way the checks need it, deciding what `.dockerignore` keeps out of
-the build context, running the offline validators installed next to pytest, finding a
-PostgreSQL server, and talking to a running service over HTTP with the standard library.
+Reading a Dockerfile the way the checks (and the smoke test, which runs what it says)
+need it, deciding what `.dockerignore` keeps out of the build context, running the offline
+validators installed next to pytest, finding a PostgreSQL server, talking to a running
+service over HTTP with the standard library, and asking whether a Docker engine answers.
 """
 
 from __future__ import annotations
@@ -10,15 +11,17 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import shlex
 import shutil
 import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +41,16 @@ class Stage:
     def arguments(self, keyword: str) -> list[str]:
         """The argument text of every instruction named `keyword` (e.g. "RUN")."""
         return [args for kw, args in self.instructions if kw == keyword]
+
+    def run_commands(self) -> list[list[str]]:
+        """Each RUN's command line as argv, without its `--mount=...` build options."""
+        commands = []
+        for args in self.arguments("RUN"):
+            words = shlex.split(args)
+            while words and words[0].startswith("--"):
+                words.pop(0)
+            commands.append(words)
+        return commands
 
 
 @dataclass
@@ -134,6 +147,19 @@ def option_value(argv: list[str], option: str) -> str:
     """The value following `option` in an argv."""
     assert option in argv, f"{option} missing from {argv}"
     return argv[argv.index(option) + 1]
+
+
+def runtime_environment(
+    dockerfile: Dockerfile, project: Path, venv: Path, **overrides: str
+) -> dict[str, str]:
+    """What a container of the image sees: little but the runtime stage's ENV (with /app
+    mapped to the project folder) and the platform's variables (`overrides`)."""
+    env = {"PATH": os.environ.get("PATH", os.defpath), "LANG": "C.UTF-8"}
+    for key, value in dockerfile.runtime.env.items():
+        mapped = value.replace("/app/.venv", str(venv)).replace("/app", str(project))
+        env[key] = expand(mapped, env)
+    env.update(overrides)
+    return env
 
 
 # --------------------------------------------------------------------------- .dockerignore
@@ -313,3 +339,56 @@ def http(
         return status, json.loads(raw)
     except ValueError:
         return status, raw.decode(errors="replace")
+
+
+def crud_round_trip(base: str, auth: str) -> None:
+    """Register and log in (with auth=jwt), create a todo and read it back."""
+    token = None
+    if auth == "jwt":
+        email, password = "smoke@example.com", secrets.token_urlsafe(16)
+        status, body = http(
+            "POST", f"{base}/auth/register", json_body={"email": email, "password": password}
+        )
+        assert status == 201, body
+        status, body = http(
+            "POST", f"{base}/auth/token", form={"username": email, "password": password}
+        )
+        assert status == 200, body
+        token = body["access_token"]
+        status, body = http("POST", f"{base}/todos", json_body={"title": "no token"})
+        assert status == 401, body
+    status, created = http("POST", f"{base}/todos", json_body={"title": "ship it"}, token=token)
+    assert status == 201, created
+    assert created["title"] == "ship it"
+    status, fetched = http("GET", f"{base}/todos/{created['id']}", token=token)
+    assert status == 200, fetched
+    assert fetched == created
+
+
+# --------------------------------------------------------------------------- Docker
+
+
+def docker_available() -> str | None:
+    """None when a Docker engine answers, else the reason it does not."""
+    docker = shutil.which("docker")
+    if docker is None:
+        return "no docker client on PATH"
+    result = subprocess.run(
+        [docker, "info"], capture_output=True, text=True, timeout=30, check=False
+    )
+    if result.returncode != 0:
+        return f"`docker info` failed: {(result.stderr or result.stdout).strip()[-300:]}"
+    return None
+
+
+def wait_for_health(
+    docker: Callable[..., subprocess.CompletedProcess[str]], container: str
+) -> None:
+    """Wait (up to 2 minutes) until the container's HEALTHCHECK reports healthy."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        status = docker("inspect", "--format", "{{.State.Health.Status}}", container).stdout
+        if status.strip() == "healthy":
+            return
+        time.sleep(1)
+    raise AssertionError(f"{container} never became healthy:\n{docker('logs', container).stdout}")

@@ -36,7 +36,8 @@ from tests._deploy_checks import (
     ADMIN_SCRIPT,
     Dockerfile,
     build_context,
-    expand,
+    crud_round_trip,
+    docker_available,
     free_port,
     http,
     option_value,
@@ -44,17 +45,17 @@ from tests._deploy_checks import (
     plain_postgres_url,
     reachable,
     run_tool,
+    runtime_environment,
     tool,
     uvicorn_argv,
+    wait_for_health,
     with_database,
 )
+from tests.combinations import DEPLOY
 from tests.conftest import Render
 
 REPO = Path(__file__).resolve().parents[1]
-FLY_SCHEMA_CANDIDATES = (
-    REPO / "tests" / "schemas" / "fly.json",
-    REPO.parent / "shared" / "schemas" / "fly.json",
-)
+FLY_SCHEMA = REPO / "tests" / "schemas" / "fly.json"  # SchemaStore's, see tests/schemas/README.md
 MIGRATION_COMMAND = "alembic upgrade head"
 APP_TARGET = "app.factory:create_app"
 
@@ -62,6 +63,15 @@ PYTHON_VERSIONS = ["3.11", "3.12", "3.13"]
 RUNNING_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 # --------------------------------------------------------------------------- helpers
+
+
+def deploys_with(platform: str) -> list[list[str]]:
+    """Every `deploy` answer that includes `platform`."""
+    return [list(deploy) for deploy in DEPLOY if platform in deploy]
+
+
+def deploy_id(deploy: list[str]) -> str:
+    return f"deploy:{'+'.join(deploy)}"
 
 
 def dockerfile_of(project: Path) -> Dockerfile:
@@ -274,14 +284,14 @@ def test_compose_validates_and_wires_migrate_db_api(
 
 
 def fly_schema() -> Path:
-    for candidate in FLY_SCHEMA_CANDIDATES:
-        if candidate.is_file():
-            return candidate
-    pytest.skip(f"no Fly schema at {' or '.join(map(str, FLY_SCHEMA_CANDIDATES))}")
+    return FLY_SCHEMA
 
 
-def test_fly_toml_validates_and_has_what_fly_needs(rendered: Render, tmp_path: Path) -> None:
-    project = rendered(deploy=["fly"])
+@pytest.mark.parametrize("platforms", deploys_with("fly"), ids=deploy_id)
+def test_fly_toml_validates_and_has_what_fly_needs(
+    rendered: Render, platforms: list[str], tmp_path: Path
+) -> None:
+    project = rendered(deploy=platforms)
     config = tomllib.loads((project / "fly.toml").read_text(encoding="utf-8"))
     as_json = tmp_path / "fly.json"
     as_json.write_text(json.dumps(config), encoding="utf-8")
@@ -328,8 +338,9 @@ RAILWAY_DEPLOY_KEYS = {
 }  # fmt: skip
 
 
-def test_railway_json_has_what_railway_needs(rendered: Render) -> None:
-    project = rendered(deploy=["railway"])
+@pytest.mark.parametrize("platforms", deploys_with("railway"), ids=deploy_id)
+def test_railway_json_has_what_railway_needs(rendered: Render, platforms: list[str]) -> None:
+    project = rendered(deploy=platforms)
     config = json.loads((project / "railway.json").read_text(encoding="utf-8"))
     dockerfile = dockerfile_of(project)
 
@@ -352,11 +363,13 @@ def test_railway_json_has_what_railway_needs(rendered: Render) -> None:
 
     assert deploy["preDeployCommand"] == [MIGRATION_COMMAND]
     assert deploy["healthcheckPath"] == "/health"
-    assert isinstance(deploy["healthcheckTimeout"], int)
+    assert type(deploy["healthcheckTimeout"]) is int
     assert deploy["healthcheckTimeout"] > 0
     assert deploy["restartPolicyType"] == "ON_FAILURE"
-    assert isinstance(deploy["restartPolicyMaxRetries"], int)
+    assert type(deploy["restartPolicyMaxRetries"]) is int
     assert deploy["restartPolicyMaxRetries"] > 0
+    # Whole seconds, longer than uvicorn drains, so SIGKILL never cuts a request short.
+    assert type(deploy["drainingSeconds"]) is int
     assert deploy["drainingSeconds"] > graceful_timeout(dockerfile)
 
 
@@ -459,8 +472,9 @@ def smoke_project(
 ) -> Callable[[str], tuple[Path, Path]]:
     """A default project (for one auth choice), locked and installed as the image installs it.
 
-    Returns the project folder and the runtime venv: `uv sync --locked --no-dev` with the
-    builder stage's uv settings, into a fresh environment outside the project.
+    Returns the project folder and the runtime venv: the builder stage's `uv sync ...`
+    commands, in order and with its uv settings, into a fresh environment outside the
+    project (`uv lock` first, as `newapi create` does).
     """
     built: dict[str, tuple[Path, Path]] = {}
 
@@ -481,23 +495,14 @@ def smoke_project(
             "UV_PYTHON_DOWNLOADS": "never",
         }
         uv = tool("uv")
-        for argv in ([uv, "lock"], [uv, "sync", "--locked", "--no-dev"]):
-            run_tool(argv, cwd=project, env=env)
+        syncs = [argv for argv in builder.run_commands() if argv[:2] == ["uv", "sync"]]
+        assert syncs, "the builder stage installs nothing with `uv sync`"
+        for argv in [["uv", "lock"], *syncs]:
+            run_tool([uv, *argv[1:]], cwd=project, env=env)
         built[auth] = (project, venv)
         return built[auth]
 
     return build
-
-
-def runtime_environment(project: Path, venv: Path, **overrides: str) -> dict[str, str]:
-    """What a container of the image sees: little but the runtime stage's ENV (with /app
-    mapped to the project folder) and the platform's variables (`overrides`)."""
-    env = {"PATH": os.environ.get("PATH", os.defpath), "LANG": "C.UTF-8"}
-    for key, value in dockerfile_of(project).runtime.env.items():
-        mapped = value.replace("/app/.venv", str(venv)).replace("/app", str(project))
-        env[key] = expand(mapped, env)
-    env.update(overrides)
-    return env
 
 
 @pytest.fixture
@@ -522,30 +527,6 @@ def fresh_database(postgres_admin_url: str) -> Iterator[Callable[[Path], str]]:
         admin(venv, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def crud_round_trip(base: str, auth: str) -> None:
-    """Register and log in (with auth=jwt), create a todo and read it back."""
-    token = None
-    if auth == "jwt":
-        email, password = "smoke@example.com", secrets.token_urlsafe(16)
-        status, body = http(
-            "POST", f"{base}/auth/register", json_body={"email": email, "password": password}
-        )
-        assert status == 201, body
-        status, body = http(
-            "POST", f"{base}/auth/token", form={"username": email, "password": password}
-        )
-        assert status == 200, body
-        token = body["access_token"]
-        status, body = http("POST", f"{base}/todos", json_body={"title": "no token"})
-        assert status == 401, body
-    status, created = http("POST", f"{base}/todos", json_body={"title": "ship it"}, token=token)
-    assert status == 201, created
-    assert created["title"] == "ship it"
-    status, fetched = http("GET", f"{base}/todos/{created['id']}", token=token)
-    assert status == 200, fetched
-    assert fetched == created
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("auth", "workers"),
@@ -568,6 +549,7 @@ def test_smoke_runs_the_image_recipe_without_a_container(
     dockerfile = dockerfile_of(project)
     port = free_port()
     env = runtime_environment(
+        dockerfile,
         project,
         venv,
         PORT=str(port),
@@ -635,19 +617,6 @@ def test_smoke_runs_the_image_recipe_without_a_container(
 # --------------------------------------------------------------------------- with Docker
 
 
-def docker_available() -> str | None:
-    """None when a Docker engine answers, else the reason it does not."""
-    docker = shutil.which("docker")
-    if docker is None:
-        return "no docker client on PATH"
-    result = subprocess.run(
-        [docker, "info"], capture_output=True, text=True, timeout=30, check=False
-    )
-    if result.returncode != 0:
-        return f"`docker info` failed: {(result.stderr or result.stdout).strip()[-300:]}"
-    return None
-
-
 @pytest.mark.slow
 @pytest.mark.docker
 def test_smoke_inside_the_real_image(rendered: Render, tmp_path: Path) -> None:
@@ -708,15 +677,3 @@ def test_smoke_inside_the_real_image(rendered: Render, tmp_path: Path) -> None:
             docker("rm", "--force", "--volumes", name, check=False)
         docker("network", "rm", net, check=False)
         docker("image", "rm", "--force", tag, check=False)
-
-
-def wait_for_health(
-    docker: Callable[..., subprocess.CompletedProcess[str]], container: str
-) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        status = docker("inspect", "--format", "{{.State.Health.Status}}", container).stdout
-        if status.strip() == "healthy":
-            return
-        time.sleep(1)
-    pytest.fail(f"{container} never became healthy:\n{docker('logs', container).stdout}")

@@ -136,6 +136,7 @@ def render(
 ) -> int:
     """Render into a temporary sibling, then move it into place: all or nothing."""
     import copier  # imported here: it is slow to import and only `create` needs it
+    import jinja2
 
     # Stage next to the nearest existing folder, so a failed render creates no folders at all.
     stage_in = _nearest_existing(destination.parent)
@@ -169,6 +170,11 @@ def render(
             ) from error
         except copier.errors.CopierError as error:
             raise TemplateError(f"Copier could not render the template: {error}") from error
+        except jinja2.TemplateError as error:
+            raise TemplateError(
+                f"The template is broken: {error}",
+                hint="Report this to the template's authors; nothing was written.",
+            ) from error
         write_env(staging)
         files = sum(1 for p in staging.rglob("*") if p.is_file())
         if destination.is_dir() and any(destination.iterdir()):

@@ -4,6 +4,7 @@
     database.py  `database_url` (one database per xdist worker), `engine` (schema from
                  Alembic, once per worker), `db_session` (one rolled-back transaction per test)
     clients.py   `app` (built per test), `async_client`, `client` (sync TestClient)
+    owners.py    who owns todos: `ownership`, `make_todo` (and `user`, with JWT auth)
 
 `pytest --fixtures` lists them all with their docstrings; `pytest --setup-show` shows
 which ones a test sets up and tears down.
@@ -13,4 +14,5 @@ pytest_plugins = [
     "tests.fixtures.settings",
     "tests.fixtures.database",
     "tests.fixtures.clients",
+    "tests.fixtures.owners",
 ]

@@ -27,21 +27,18 @@ ModelT = TypeVar("ModelT", bound=Base)
 
 
 def make_settings(**overrides: Any) -> Settings:
-    """Settings for tests, from the arguments only.
+    """Settings for tests, from the arguments and the defaults only.
 
-    Every field is passed explicitly, so neither `.env` nor the environment can leak in.
+    `model_validate` skips pydantic-settings' sources: neither `.env` nor the
+    developer's environment variables can leak into a test.
     """
-    defaults = {
-        name: field.get_default(call_default_factory=True)
-        for name, field in Settings.model_fields.items()
-    }
-    values = defaults | {
+    values = {
         "environment": "test",
         "secret_key": TEST_SECRET_KEY,
         **CHEAP_PASSWORD_HASHING,
         **overrides,
     }
-    return Settings(_env_file=None, **values)
+    return Settings.model_validate(values)
 
 
 def replace_settings(settings: Settings, **changes: Any) -> Settings:
@@ -120,7 +117,11 @@ async def isolated_session_on(database_url: str) -> AsyncIterator[AsyncSession]:
 
 
 async def persist(session: AsyncSession, instance: ModelT) -> ModelT:
-    """Add a (factory-built) instance and flush it, so it has its id and defaults."""
+    """Save a (factory-built) instance, as the app would: add it and commit.
+
+    On a test session the commit only releases a SAVEPOINT: the row stays until the
+    test's rollback, and a rollback in the code under test does not take it away.
+    """
     session.add(instance)
-    await session.flush()
+    await session.commit()
     return instance

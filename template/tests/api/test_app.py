@@ -1,0 +1,167 @@
+"""What `create_app()` assembles: docs, middleware, error handling, overrides."""
+
+import logging
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from app.about import about
+from app.database import get_session
+from app.errors import Conflict
+from app.factory import create_app
+from app.settings import Settings
+from tests.helpers import replace_settings
+
+PRODUCTION = {
+    "environment": "production",
+    "secret_key": "k" * 40,
+    "database_url": "postgresql://app:pw@db.example.com/app?sslmode=require",
+    "password_hash_time_cost": 3,
+    "password_hash_memory_cost": 65_536,
+    "password_hash_parallelism": 4,
+}
+
+
+def test_docs_are_served_outside_production(client: TestClient) -> None:
+    assert client.get("/docs").status_code == 200
+    assert client.get("/openapi.json").status_code == 200
+
+
+def test_openapi_describes_the_project(app: FastAPI) -> None:
+    info = app.openapi()["info"]
+
+    assert (info["title"], info["version"]) == (about().name, about().version)
+
+
+def test_production_hides_the_docs(settings: Settings) -> None:
+    app = create_app(replace_settings(settings, **PRODUCTION))
+
+    with TestClient(app) as client:
+        assert client.get("/docs").status_code == 404
+        assert client.get("/redoc").status_code == 404
+        assert client.get("/openapi.json").status_code == 404
+
+
+def test_about_falls_back_without_pyproject(tmp_path: Path) -> None:
+    assert about(tmp_path / "missing.toml") == ("app", "0.0.0", "")
+
+
+async def test_request_id_is_echoed(async_client: httpx.AsyncClient) -> None:
+    response = await async_client.get("/health", headers={"X-Request-ID": "abc-123"})
+
+    assert response.headers["X-Request-ID"] == "abc-123"
+
+
+@pytest.mark.parametrize("incoming", [None, "", "x" * 129, "has spaces", "new\\nline"], ids=repr)
+async def test_request_id_is_made_up_when_missing_or_unsafe(
+    async_client: httpx.AsyncClient, incoming: str | None
+) -> None:
+    headers = {} if incoming is None else {"X-Request-ID": incoming}
+
+    response = await async_client.get("/health", headers=headers)
+
+    made_up = response.headers["X-Request-ID"]
+    assert made_up != incoming
+    assert len(made_up) == 32
+
+
+class TestCors:
+    ORIGIN = "https://frontend.example.com"
+
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return replace_settings(settings, cors_origins=[self.ORIGIN])
+
+    async def test_allowed_origin_gets_cors_headers(self, async_client: httpx.AsyncClient) -> None:
+        response = await async_client.options(
+            "/todos",
+            headers={"Origin": self.ORIGIN, "Access-Control-Request-Method": "POST"},
+        )
+
+        assert response.status_code == 200
+        assert response.headers["Access-Control-Allow-Origin"] == self.ORIGIN
+
+    async def test_other_origins_get_none(self, async_client: httpx.AsyncClient) -> None:
+        response = await async_client.get("/health", headers={"Origin": "https://evil.example"})
+
+        assert "Access-Control-Allow-Origin" not in response.headers
+
+
+async def test_no_cors_headers_without_allowed_origins(async_client: httpx.AsyncClient) -> None:
+    response = await async_client.get("/health", headers={"Origin": TestCors.ORIGIN})
+
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+class TestDebug:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return replace_settings(settings, debug=True)
+
+    async def test_requests_are_logged(
+        self, async_client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        with caplog.at_level(logging.DEBUG, logger="app.middleware"):
+            await async_client.get("/health", headers={"X-Request-ID": "req-1"})
+
+        [record] = [r for r in caplog.records if r.name == "app.middleware"]
+        assert record.getMessage().startswith("GET /health -> 200 in ")
+        # Tagged by the `app` log handler's filter, with the id the middleware set.
+        assert record.__dict__["request_id"] == "req-1"
+
+
+async def test_requests_are_not_logged_without_debug(
+    async_client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger="app.middleware"):
+        await async_client.get("/health")
+
+    assert not [r for r in caplog.records if r.name == "app.middleware"]
+
+
+def test_app_errors_become_json_with_their_status(app: FastAPI) -> None:
+    @app.get("/conflict")
+    async def conflict() -> None:
+        msg = "Already there"
+        raise Conflict(msg)
+
+    with TestClient(app) as client:
+        response = client.get("/conflict")
+
+    assert response.status_code == 409
+    assert response.json() == {"detail": "Already there", "code": "conflict"}
+
+
+def test_unexpected_errors_are_a_plain_500(app: FastAPI, caplog: pytest.LogCaptureFixture) -> None:
+    @app.get("/boom")
+    async def boom() -> None:
+        msg = "secret internals"
+        raise RuntimeError(msg)
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/boom")
+
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Internal server error", "code": "internal_error"}
+    assert "secret internals" not in response.text
+    assert "Unhandled error on GET /boom" in caplog.text
+
+
+def test_an_app_built_after_overrides_has_none(settings: Settings) -> None:
+    """Overrides belong to one app object: a new app reaches the real dependencies."""
+
+    def no_database() -> None:
+        raise AssertionError
+
+    overridden = create_app(settings)
+    overridden.dependency_overrides[get_session] = no_database
+
+    fresh = create_app(settings)
+    assert fresh.dependency_overrides == {}
+    with TestClient(fresh) as client:
+        # The real get_session: the lifespan's engine, on this worker's database.
+        response = client.get("/health")
+    assert response.json() == {"status": "healthy", "db": "connected"}

@@ -1,0 +1,129 @@
+"""Completing a todo POSTs a webhook through the app's shared HTTP client.
+
+pytest-httpx (the `httpx_mock` fixture) stands in for the receiver. It also fails any
+test whose app sends a request that no test registered a response for.
+"""
+
+import json
+
+import httpx
+import pytest
+from pytest_httpx import HTTPXMock
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.settings import Settings
+from app.todos.models import Todo
+from tests.fixtures.owners import MakeTodo
+from tests.helpers import replace_settings
+
+WEBHOOK_URL = "https://hooks.example.com/todos"
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return replace_settings(settings, webhook_url=WEBHOOK_URL)
+
+
+async def test_completing_a_todo_sends_the_webhook(
+    todos_async_client: httpx.AsyncClient, make_todo: MakeTodo, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(method="POST", url=WEBHOOK_URL, status_code=204)
+    todo = await make_todo(title="Ship it")
+
+    response = await todos_async_client.patch(f"/todos/{todo.id}", json={"done": True})
+
+    assert response.status_code == 200
+    [request] = httpx_mock.get_requests()
+    assert json.loads(request.content) == {"event": "todo.completed", "data": response.json()}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param({"title": "Renamed"}, id="rename"),
+        pytest.param({"done": False}, id="still-open"),
+    ],
+)
+async def test_other_changes_send_nothing(
+    todos_async_client: httpx.AsyncClient, make_todo: MakeTodo, body: dict[str, object]
+) -> None:
+    todo = await make_todo()
+
+    response = await todos_async_client.patch(f"/todos/{todo.id}", json=body)
+
+    # No response registered: had the app called out, httpx_mock would fail this test.
+    assert response.status_code == 200
+
+
+async def test_completing_a_done_todo_again_sends_nothing(
+    todos_async_client: httpx.AsyncClient, make_todo: MakeTodo
+) -> None:
+    todo = await make_todo(done=True)
+
+    response = await todos_async_client.patch(f"/todos/{todo.id}", json={"done": True})
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("failure", "detail"),
+    [
+        pytest.param({"status_code": 503}, "The webhook receiver answered 503", id="upstream-503"),
+        pytest.param({"status_code": 404}, "The webhook receiver answered 404", id="upstream-404"),
+        pytest.param(
+            {"exception": httpx.ReadTimeout("too slow")},
+            "The webhook receiver did not answer in time",
+            id="timeout",
+        ),
+        pytest.param(
+            {"exception": httpx.ConnectError("refused")},
+            "The webhook receiver could not be reached",
+            id="unreachable",
+        ),
+    ],
+)
+async def test_a_failing_receiver_is_a_502_and_nothing_is_saved(
+    todos_async_client: httpx.AsyncClient,
+    make_todo: MakeTodo,
+    db_session: AsyncSession,
+    httpx_mock: HTTPXMock,
+    failure: dict[str, object],
+    detail: str,
+) -> None:
+    if "exception" in failure:
+        exception = failure["exception"]
+        assert isinstance(exception, Exception)
+        httpx_mock.add_exception(exception, url=WEBHOOK_URL)
+    else:
+        status_code = failure["status_code"]
+        assert isinstance(status_code, int)
+        httpx_mock.add_response(url=WEBHOOK_URL, status_code=status_code)
+    todo = await make_todo(title="Ship it")
+    todo_id = todo.id  # the failed request's rollback expires `todo`
+
+    response = await todos_async_client.patch(
+        f"/todos/{todo_id}", json={"done": True, "title": "Shipped"}
+    )
+
+    assert response.status_code == 502
+    assert response.json() == {"detail": detail, "code": "upstream_error"}
+    saved = await db_session.get(Todo, todo_id, populate_existing=True)
+    assert saved is not None
+    assert (saved.title, saved.done) == ("Ship it", False)
+
+
+@pytest.mark.httpx_mock(assert_all_requests_were_expected=False)
+async def test_an_unexpected_outbound_request_never_leaves_the_test(
+    todos_async_client: httpx.AsyncClient, make_todo: MakeTodo, httpx_mock: HTTPXMock
+) -> None:
+    """Without a registered response, pytest-httpx answers the app with an error.
+
+    (This test turns off the check that would otherwise fail it at teardown.)
+    """
+    todo = await make_todo()
+
+    response = await todos_async_client.patch(f"/todos/{todo.id}", json={"done": True})
+
+    assert response.status_code == 502
+    [request] = httpx_mock.get_requests()
+    assert str(request.url) == WEBHOOK_URL

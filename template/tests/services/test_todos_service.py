@@ -1,0 +1,104 @@
+"""The todo service on a session, without HTTP."""
+
+import json
+
+import pytest
+from pytest_httpx import HTTPXMock
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import UpstreamError
+from app.todos import service
+from app.todos.models import Todo
+from app.todos.ownership import Ownership
+from app.todos.schemas import TodoCreate, TodoUpdate
+from app.webhooks import WebhookSender
+from tests.fixtures.owners import MakeTodo
+from tests.services.conftest import WEBHOOK_URL
+
+
+async def test_create_saves_and_returns_the_todo(
+    db_session: AsyncSession, ownership: Ownership
+) -> None:
+    todo = await service.create_todo(
+        session=db_session, ownership=ownership, data=TodoCreate(title="Write tests")
+    )
+
+    assert await db_session.get(Todo, todo.id) is todo
+    assert (todo.title, todo.done) == ("Write tests", False)
+    assert todo.created_at is not None
+
+
+async def test_list_returns_a_page_and_the_total(
+    db_session: AsyncSession, ownership: Ownership, make_todo: MakeTodo
+) -> None:
+    todos = [await make_todo() for _ in range(3)]
+
+    page, total = await service.list_todos(
+        session=db_session, ownership=ownership, limit=2, offset=0
+    )
+
+    assert list(page) == todos[:2]
+    assert total == 3
+
+
+async def test_get_returns_none_for_a_missing_todo(
+    db_session: AsyncSession, ownership: Ownership
+) -> None:
+    assert await service.get_todo(session=db_session, ownership=ownership, todo_id=123456) is None
+
+
+async def test_update_without_a_webhook_url_sends_nothing(
+    db_session: AsyncSession, make_todo: MakeTodo, no_webhooks: WebhookSender
+) -> None:
+    todo = await make_todo()
+
+    updated = await service.update_todo(
+        session=db_session, todo=todo, changes=TodoUpdate(done=True), webhooks=no_webhooks
+    )
+
+    assert updated.done is True
+
+
+async def test_completing_sends_the_todo_to_the_webhook(
+    db_session: AsyncSession, make_todo: MakeTodo, webhooks: WebhookSender, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(method="POST", url=WEBHOOK_URL)
+    todo = await make_todo(title="Ship it")
+
+    await service.update_todo(
+        session=db_session, todo=todo, changes=TodoUpdate(done=True), webhooks=webhooks
+    )
+
+    payload = json.loads(httpx_mock.get_requests()[0].content)
+    assert payload["event"] == service.TODO_COMPLETED
+    assert payload["data"] | {"created_at": None} == {
+        "id": todo.id,
+        "title": "Ship it",
+        "done": True,
+        "created_at": None,
+    }
+
+
+async def test_a_failed_webhook_rolls_the_change_back(
+    db_session: AsyncSession, make_todo: MakeTodo, webhooks: WebhookSender, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(url=WEBHOOK_URL, status_code=500)
+    todo = await make_todo()
+    todo_id = todo.id
+
+    with pytest.raises(UpstreamError, match="answered 500"):
+        await service.update_todo(
+            session=db_session, todo=todo, changes=TodoUpdate(done=True), webhooks=webhooks
+        )
+
+    saved = await db_session.get(Todo, todo_id)
+    assert saved is not None
+    assert saved.done is False
+
+
+async def test_delete_removes_the_todo(db_session: AsyncSession, make_todo: MakeTodo) -> None:
+    todo = await make_todo()
+
+    await service.delete_todo(session=db_session, todo=todo)
+
+    assert await db_session.get(Todo, todo.id) is None

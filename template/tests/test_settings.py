@@ -1,0 +1,149 @@
+"""Settings: parsing, normalising, and refusing unsafe production configurations."""
+
+import pytest
+from pydantic import ValidationError
+from sqlalchemy import make_url
+
+from app.settings import Settings, normalise_database_url
+from tests.helpers import make_settings
+
+TLS_URL = "postgresql+asyncpg://app:pw@db.example.com/app?ssl=require"
+STRONG_KEY = "3f9a6c0e5b2d4f8e1a7c9b0d2e4f6a8c"
+
+
+def production(**overrides: object) -> Settings:
+    """Production settings as a deployment would give them (defaults for the rest)."""
+    values: dict[str, object] = {
+        "environment": "production",
+        "secret_key": STRONG_KEY,
+        "database_url": TLS_URL,
+    }
+    # model_validate: the given values and the defaults only, never the environment.
+    return Settings.model_validate(values | overrides)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://u:p@h:5432/db", "postgresql+asyncpg://u:p@h:5432/db"),
+        ("postgresql://u:p@h/db", "postgresql+asyncpg://u:p@h/db"),
+        ("postgresql+asyncpg://u@h/db", "postgresql+asyncpg://u@h/db"),
+        ("postgresql://u@h/db?sslmode=require", "postgresql+asyncpg://u@h/db?ssl=require"),
+        (
+            "postgresql://postgres:@/db?host=/tmp/sock",
+            "postgresql+asyncpg://postgres:@/db?host=/tmp/sock",
+        ),
+    ],
+    ids=["heroku-style", "libpq-style", "already-asyncpg", "sslmode", "unix-socket"],
+)
+def test_database_url_is_normalised_for_asyncpg(given: str, expected: str) -> None:
+    assert make_url(normalise_database_url(given)) == make_url(expected)
+
+
+@pytest.mark.parametrize("url", ["mysql://u@h/db", "sqlite:///db.sqlite3", "not a url"])
+def test_database_url_must_be_postgresql(url: str) -> None:
+    with pytest.raises(ValidationError, match="DATABASE_URL must be a PostgreSQL URL"):
+        make_settings(database_url=url)
+
+
+def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "test")
+    monkeypatch.setenv("DEBUG", "true")
+    monkeypatch.setenv("LOG_LEVEL", "warning")
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@h/db")
+    monkeypatch.setenv("CORS_ORIGINS", "https://a.example, https://b.example")
+    monkeypatch.setenv("WEBHOOK_URL", "")
+
+    settings = Settings(_env_file=None)
+
+    assert settings.debug is True
+    assert settings.log_level == "WARNING"
+    assert settings.database_url == "postgresql+asyncpg://u@h/db"
+    assert settings.cors_origins == ["https://a.example", "https://b.example"]
+    assert settings.webhook_url is None  # an empty variable counts as unset
+
+
+def test_cors_origins_accept_a_json_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CORS_ORIGINS", '["https://a.example"]')
+
+    assert Settings(_env_file=None).cors_origins == ["https://a.example"]
+
+
+def test_unset_database_url_stays_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+
+    assert Settings(_env_file=None).database_url is None
+
+
+def test_without_secret_key_a_per_process_key_signs_tokens() -> None:
+    first = make_settings(secret_key=None)
+    second = make_settings(secret_key=None)
+
+    assert len(first.signing_key()) >= 32
+    assert first.signing_key() == second.signing_key()
+    assert make_settings(secret_key="x" * 40).signing_key() == "x" * 40
+
+
+def test_production_accepts_a_safe_configuration() -> None:
+    settings = production()
+
+    assert settings.docs_enabled is False
+    assert settings.signing_key() == STRONG_KEY
+
+
+def test_production_uses_strong_password_hashing() -> None:
+    settings = production()
+
+    # argon2's RFC 9106 low-memory profile: 3 passes over 64 MiB, 4 lanes.
+    assert (
+        settings.password_hash_time_cost,
+        settings.password_hash_memory_cost,
+        settings.password_hash_parallelism,
+    ) == (3, 65_536, 4)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        pytest.param({"secret_key": None}, "SECRET_KEY is required", id="no-secret-key"),
+        pytest.param({"secret_key": "short"}, "SECRET_KEY must be at least 32", id="short-key"),
+        pytest.param(
+            {"secret_key": "change-me-to-a-long-random-string-of-characters"},
+            "SECRET_KEY is a placeholder",
+            id="placeholder-key",
+        ),
+        pytest.param({"database_url": None}, "DATABASE_URL is required", id="no-database"),
+        pytest.param(
+            {"database_url": "postgresql://app@db.example.com/app"},
+            "DATABASE_URL must use TLS",
+            id="no-tls",
+        ),
+        pytest.param(
+            {"database_url": "postgresql://app@db.example.com/app?sslmode=prefer"},
+            "DATABASE_URL must use TLS",
+            id="tls-optional",
+        ),
+        pytest.param(
+            {"password_hash_memory_cost": 8},
+            "PASSWORD_HASH_MEMORY_COST",
+            id="cheap-password-hashing",
+        ),
+    ],
+)
+def test_production_refuses_unsafe_settings(overrides: dict[str, object], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        production(**overrides)
+
+
+def test_production_allows_plain_connections_on_a_private_network() -> None:
+    settings = production(
+        database_url="postgresql://app@db.internal/app", database_require_tls=False
+    )
+
+    assert settings.database_url == "postgresql+asyncpg://app@db.internal/app"
+
+
+def test_outside_production_anything_goes() -> None:
+    settings = make_settings(environment="development", secret_key=None, database_url=None)
+
+    assert settings.docs_enabled is True

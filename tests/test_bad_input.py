@@ -1,0 +1,151 @@
+"""Whatever a user types, newapi never produces a broken project or damages their files."""
+
+from __future__ import annotations
+
+import ast
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from newapi import _create
+from newapi._errors import InvalidAnswerError
+from newapi.cli import app
+from tests.conftest import git, render_project
+from tests.test_update import make_template
+
+FAST = ["--defaults", "--no-install", "--no-git"]
+free_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=250)
+
+
+def assert_project_parses(project: Path) -> None:
+    for path in project.rglob("*"):
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".toml":
+            tomllib.loads(text)
+        elif path.suffix in {".yml", ".yaml"}:
+            yaml.safe_load(text)
+        elif path.suffix == ".json":
+            json.loads(text)
+        elif path.suffix == ".py":
+            ast.parse(text, filename=str(path))
+
+
+@pytest.mark.parametrize("field", ["description", "author_name"])
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(value=free_text)
+def test_free_text_is_rejected_clearly_or_kept_exactly(
+    tmp_path_factory: pytest.TempPathFactory, field: str, value: str
+) -> None:
+    destination = tmp_path_factory.mktemp("free-text") / "svc"
+    try:
+        project = render_project(destination, {field: value})
+    except InvalidAnswerError as error:
+        rejection: str | None = error.message
+    else:
+        rejection = None
+    if rejection is not None:
+        assert f"question '{field}'" in rejection
+        assert not destination.exists()
+        return
+
+    assert_project_parses(project)
+    metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    if field == "description":
+        assert metadata["description"] == value
+    else:
+        assert metadata["authors"][0]["name"] == value
+    assert yaml.safe_load((project / ".copier-answers.yml").read_text())[field] == value
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        pytest.param("description", "two\nlines", id="newline"),
+        pytest.param("description", 'say "hi"', id="double-quote"),
+        pytest.param("author_name", "back\\slash", id="backslash"),
+        pytest.param("author_email", "not-an-email", id="email"),
+        pytest.param("description", "x" * 201, id="too-long"),
+    ],
+)
+def test_bad_free_text_names_the_rule(
+    runner: CliRunner, in_tmp: Path, field: str, value: str
+) -> None:
+    result = runner.invoke(app, ["create", "svc", *FAST, "--data", f"{field}={value}"])
+
+    assert result.exit_code == 2
+    assert f"question '{field}'" in result.output
+    assert list(in_tmp.iterdir()) == []
+
+
+# Copier leaves a directory iterator open when a render fails half-way (its bug, not ours).
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_typo_in_a_template_variable_fails_the_render(tmp_path: Path) -> None:
+    repo = make_template(tmp_path)
+    (repo / "template" / "TYPO.md.jinja").write_text("{{ project_nmae }}\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "typo")
+
+    result = CliRunner().invoke(
+        app, ["create", "svc", *FAST, "--template", str(repo), "--vcs-ref", "HEAD",
+              "--output", str(tmp_path / "out")],
+    )  # fmt: skip
+
+    assert result.exit_code != 0
+    assert "project_nmae" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_force_writes_template_files_and_keeps_the_users(runner: CliRunner, in_tmp: Path) -> None:
+    project = in_tmp / "svc"
+    project.mkdir()
+    (project / "notes.txt").write_text("mine\n")
+    (project / "README.md").write_text("old readme\n")
+    (project / ".env").write_text("SECRET_KEY=keep-me\n")
+
+    refused = runner.invoke(app, ["create", "svc", *FAST])
+    forced = runner.invoke(app, ["create", "svc", *FAST, "--force"])
+
+    assert refused.exit_code == 2
+    assert forced.exit_code == 0, forced.output
+    assert (project / "notes.txt").read_text() == "mine\n"
+    assert (project / "README.md").read_text() != "old readme\n"
+    assert (project / ".env").read_text() == "SECRET_KEY=keep-me\n"
+    assert (project / "app" / "factory.py").is_file()
+
+
+def test_interrupted_render_leaves_nothing(
+    runner: CliRunner, in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(project: Path) -> None:
+        assert (project / "pyproject.toml").is_file()  # the render had written files
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_create, "write_env", interrupted)
+
+    result = runner.invoke(app, ["create", "svc", *FAST])
+
+    assert result.exit_code == 130
+    assert "Nothing was left half-written" in result.output
+    assert list(in_tmp.iterdir()) == []
+
+
+def test_nothing_is_written_outside_the_destination(runner: CliRunner, in_tmp: Path) -> None:
+    (in_tmp / "sibling").mkdir()
+
+    result = runner.invoke(app, ["create", "svc", *FAST])
+
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in in_tmp.iterdir()) == ["sibling", "svc"]
+    assert list((in_tmp / "sibling").iterdir()) == []
