@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -217,3 +218,42 @@ def test_debug_shows_the_traceback(runner: CliRunner) -> None:
     assert "Traceback" not in plain.output
     assert "Traceback" in debug.output
     assert debug.exit_code == 2
+
+
+def test_on_a_terminal_it_asks_the_questions(tmp_path: Path) -> None:
+    """A real pseudo-terminal: Copier's prompts appear, typed answers land in the project."""
+    pexpect = pytest.importorskip("pexpect")
+    newapi = Path(sys.executable).parent / "newapi"
+    child = pexpect.spawn(
+        str(newapi),
+        ["create", "svc", "--no-install", "--no-git"],
+        cwd=tmp_path,
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(50, 200),
+        # prompt_toolkit would ask the terminal for the cursor position and wait for a reply.
+        env=os.environ | {"PROMPT_TOOLKIT_NO_CPR": "1"},
+    )
+    typed = {"One-line description": "Typed at the prompt"}
+    asked: list[str] = []
+    question_shown = r"🎤(?:\x1b\[[0-9;]*m)* ([^\x1b\r\n]+)"  # colour codes around the icon
+    while child.expect([question_shown, pexpect.EOF]) == 0:
+        question = child.match.group(1).strip()
+        if asked and asked[-1] == question:
+            continue  # the prompt redrawn with its accepted answer
+        asked.append(question)
+        child.expect(r"\x1b\[\?7h")  # line wrapping back on: the prompt is drawn
+        answer = next((v for k, v in typed.items() if question.startswith(k)), None)
+        if answer is not None:
+            child.sendcontrol("u")  # clear the default shown in the prompt
+            child.send(answer)
+        child.send("\r")
+    child.close()
+
+    assert child.exitstatus == 0
+    assert any(q.startswith("One-line description") for q in asked)
+    assert any(q.startswith("Authentication") for q in asked)
+    assert any(q.startswith("Python version") for q in asked)
+    answers = yaml.safe_load((tmp_path / "svc" / ".copier-answers.yml").read_text())
+    assert answers["description"] == "Typed at the prompt"
+    assert answers["python_version"] == f"{sys.version_info.major}.{sys.version_info.minor}"

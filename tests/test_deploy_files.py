@@ -394,8 +394,11 @@ def workflow_of(project: Path) -> tuple[Path, dict[Any, Any]]:
     return path, load_yaml(path)
 
 
-def test_workflow_passes_zizmor_and_the_workflow_schema(rendered: Render, tmp_path: Path) -> None:
-    path, _ = workflow_of(rendered(ci="github"))
+@pytest.mark.parametrize("workflow", ["ci.yml", "template-update.yml"])
+def test_workflow_passes_zizmor_and_the_workflow_schema(
+    rendered: Render, tmp_path: Path, workflow: str
+) -> None:
+    path = rendered(ci="github") / ".github" / "workflows" / workflow
     # GH_TOKEN would switch zizmor's online audits on; --offline keeps them off regardless.
     env = {k: v for k, v in os.environ.items() if k not in {"GH_TOKEN", "GITHUB_TOKEN"}}
     run_tool([tool("zizmor"), "--offline", "--no-progress", str(path)], cwd=tmp_path, env=env)
@@ -403,6 +406,19 @@ def test_workflow_passes_zizmor_and_the_workflow_schema(rendered: Render, tmp_pa
         [tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(path)],
         cwd=tmp_path,
     )
+
+
+def test_template_update_workflow_runs_newapi_check_and_opens_an_issue(rendered: Render) -> None:
+    path = rendered(ci="github") / ".github" / "workflows" / "template-update.yml"
+    workflow = load_yaml(path)
+    job = workflow["jobs"]["check"]
+    script = "\n".join(step.get("run", "") for step in job["steps"])
+
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
+    assert "schedule" in triggers
+    assert "newapi check --json" in script
+    assert "gh issue create" in script
+    assert job["permissions"] == {"contents": "read", "issues": "write"}
 
 
 def test_workflow_pins_actions_and_runs_every_gate(rendered: Render) -> None:

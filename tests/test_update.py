@@ -340,3 +340,18 @@ def test_updated_project_still_passes_its_own_tests(runner: CliRunner, tmp_path:
         )
         assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-4000:]
     assert passed_count(completed.stdout) >= 20
+
+
+def test_plain_copier_copy_needs_no_trust(tmp_path: Path) -> None:
+    repo = make_template(tmp_path)
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "copier", "copy", "--defaults", "--data", "project_name=x",
+         str(repo), str(tmp_path / "out")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+    assert completed.returncode == 0, completed.stderr
+    answers = yaml.safe_load((tmp_path / "out" / ".copier-answers.yml").read_text())
+    assert answers["_commit"] == "v1.0.0"
+    assert (tmp_path / "out" / "app" / "factory.py").is_file()

@@ -34,6 +34,13 @@ from newapi._template import (
 )
 
 ANSWERS_FILE = ".copier-answers.yml"
+
+
+def user_defaults() -> dict[str, Any]:
+    """Defaults newapi knows better than copier.yml: this machine's Python version."""
+    return {"python_version": default_python_version()}
+
+
 LOCAL_FILES = frozenset({".env"})  # a user's secrets: never replaced, even with --force
 
 
@@ -65,7 +72,6 @@ def create_project(request: CreateRequest, steps: Steps) -> CreateResult:
     """Create a project as `request` says, reporting each step on `steps`."""
     destination = request.destination.absolute()
     answers = dict(request.answers)
-    answers.setdefault("python_version", default_python_version())
 
     with steps.step("Check the destination and answers"):
         check_destination(destination, force=request.force)
@@ -78,7 +84,7 @@ def create_project(request: CreateRequest, steps: Steps) -> CreateResult:
                     hint="Pass --defaults to take the defaults, or give each answer as a flag.",
                 )
 
-    with steps.step("Validate answers and render the template"):
+    with steps.step("Validate answers and render the template", spinner=not request.interactive):
         # Without a terminal every question is answered by now but derived ones (the slug),
         # whose defaults come from the other answers.
         files = render(request, destination, answers, defaults=not request.interactive)
@@ -149,6 +155,7 @@ def render(
                         str(source),
                         staging,
                         data=answers,
+                        user_defaults=user_defaults(),
                         defaults=defaults,
                         quiet=True,
                         unsafe=False,
@@ -159,6 +166,7 @@ def render(
                     request.template,
                     staging,
                     data=answers,
+                    user_defaults=user_defaults(),
                     defaults=defaults,
                     vcs_ref=request.vcs_ref,
                     quiet=True,

@@ -16,10 +16,15 @@ class Steps:
         self.console = console
 
     @contextmanager
-    def step(self, label: str) -> Iterator[None]:
+    def step(self, label: str, *, spinner: bool = True) -> Iterator[None]:
+        """Run one step; `spinner=False` when the step prompts (a spinner would garble it)."""
         started = time.perf_counter()
         try:
-            with self.console.status(f"{label}…"):
+            if spinner:
+                with self.console.status(f"{label}…"):
+                    yield
+            else:
+                self.console.print(f"[bold]{label}[/bold]")
                 yield
         except BaseException:
             self.console.print(f"[red]✗[/red] {label}")

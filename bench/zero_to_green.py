@@ -1,0 +1,78 @@
+"""3. Zero to green: `newapi create` with install, then the project's own `uv run pytest`."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from functools import partial
+
+from bench._core import Config, Figure, Results, execute, median, rounds, scratch, timed
+from bench._projects import create_command, project_env, step_times, uv_run
+
+TARGET_SECONDS = 12.0
+# The steps of `newapi create` worth a row of their own, as it labels them.
+STEPS = {
+    "Validate answers and render the template": "render",
+    "Install dependencies (uv lock + uv sync)": "uv lock + uv sync",
+    "Initialise git and commit": "git init + commit",
+}
+
+
+@dataclass(frozen=True)
+class Timing:
+    create: float
+    tests: float
+    steps: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def total(self) -> float:
+        return self.create + self.tests
+
+
+def run_once(config: Config, cache: str | None = None) -> Timing:
+    """Create a project with the defaults and run its tests, in a fresh folder."""
+    with scratch(config, "zero-") as parent:
+        env = project_env(config, **({"UV_CACHE_DIR": cache} if cache else {}))
+        started = time.perf_counter()
+        output = execute(create_command("z", {}), cwd=parent, env=env)
+        create = time.perf_counter() - started
+        tests = timed(uv_run("pytest"), cwd=parent / "z", env=env)
+    return Timing(create, tests, step_times(output))
+
+
+def run_cold(config: Config) -> Timing:
+    """One run with an empty uv cache (every wheel downloaded from the registry)."""
+    with scratch(config, "uv-cache-") as cache:
+        return run_once(config, str(cache))
+
+
+def figures(label: str, timings: list[Timing], *, target: bool) -> list[Figure]:
+    rows = [Figure("zero", f"{label}: `newapi create` (with install)", median([t.create for t in timings]), "s")]
+    for step, name in STEPS.items():
+        values = [t.steps[step] for t in timings if step in t.steps]
+        if values:
+            rows.append(Figure("zero", f"{label}: of which {name}", median(values), "s"))
+    rows.append(Figure("zero", f"{label}: `uv run pytest`", median([t.tests for t in timings]), "s"))
+    total = median([t.total for t in timings])
+    rows.append(
+        Figure(
+            "zero",
+            f"{label}: zero to green",
+            total,
+            "s",
+            target=f"< {TARGET_SECONDS:g} s" if target else "",
+            met=total < TARGET_SECONDS if target else None,
+        )
+    )
+    return rows
+
+
+def run(config: Config, results: Results) -> None:
+    (warm,) = rounds(
+        [partial(run_once, config)], warmup=config.warmup, runs=config.runs(full=3)
+    )
+    results.figures += figures("warm uv cache", warm, target=True)
+    if config.quick:
+        results.notes.append("zero: the cold-cache run is skipped with --quick.")
+    else:
+        results.figures += figures("cold uv cache (1 run)", [run_cold(config)], target=False)
