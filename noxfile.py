@@ -64,3 +64,14 @@ def dist(session: nox.Session) -> None:
     if missing or junk:
         session.error(f"wheel {wheel.name}: missing {missing}, unexpected {junk}")
     session.log(f"{wheel.name}: {len(names)} files, template bundled, no local junk")
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """The benchmark suite (bench/): prints a table and writes BENCHMARKS.md.
+
+    `nox -s bench -- --quick` for fewer runs, `-- --only startup,create` for a subset,
+    `-- --help` for every option. Never a timed test: run it on a quiet machine.
+    """
+    session.install("-e", ".[test]")
+    session.run("python", "-m", "bench", *session.posargs, env={"UV_PYTHON_DOWNLOADS": "never"})

@@ -20,6 +20,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_FILES = BENCH_DIR / "project_files"
 
 T = TypeVar("T")
+TIMES = "\N{MULTIPLICATION SIGN}"
 
 
 class BenchError(Exception):
@@ -64,6 +65,7 @@ class Figure:
 class Results:
     figures: list[Figure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
 
 
 def median(values: Sequence[float]) -> float:
@@ -85,9 +87,9 @@ def compare(
     ratio = median([a / b for a, b in zip(samples, baseline_samples, strict=True)])
     target, met = "", None
     if max_ratio is not None:
-        target, met = f"≤ {max_ratio:g}×", ratio <= max_ratio
+        target, met = f"≤ {max_ratio:g}{TIMES}", ratio <= max_ratio
     elif min_ratio is not None:
-        target, met = f"≥ {min_ratio:g}×", ratio >= min_ratio
+        target, met = f"≥ {min_ratio:g}{TIMES}", ratio >= min_ratio
     return Figure(
         suite,
         name,

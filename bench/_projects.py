@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench._core import BenchError, Config, PROJECT_FILES, clean_env, execute, tool
+from bench._core import PROJECT_FILES, BenchError, Config, clean_env, execute, tool
 from newapi._create import find_uv
 
 # `newapi create` prints `✓ <step> (1.23 s)` for every step it runs.

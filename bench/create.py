@@ -10,6 +10,13 @@ from newapi._template import renderable_template
 
 MAX_RATIO = 1.15
 NAME = "x"
+RUNS, QUICK_RUNS = 9, 3
+METHOD = (
+    "create: `newapi create x --defaults --no-install --no-git` against `copier copy "
+    "--defaults --data project_name=x SNAPSHOT x`, where SNAPSHOT is copier.yml + template/ "
+    "copied as newapi itself does from a source checkout; each run in a fresh empty folder; "
+    f"{RUNS} rounds ({QUICK_RUNS} with --quick) after one warm-up round."
+)
 
 
 def run(config: Config, results: Results) -> None:
@@ -21,7 +28,7 @@ def run(config: Config, results: Results) -> None:
         ours, plain = rounds(
             [_fresh(config, newapi, written, "newapi"), _fresh(config, copier, written, "copier")],
             warmup=config.warmup,
-            runs=config.runs(full=9, quick=3),
+            runs=config.runs(RUNS, QUICK_RUNS),
         )
     results.figures += [
         compare(

@@ -36,6 +36,16 @@ FILES = [
     ("load.py", "bench_load.py"),
     ("serving_db.py", "bench_serving_db.py"),
 ]
+RUNS = 3
+METHOD = (
+    "serving: the generated service (auth=none) started with the uvicorn command of its "
+    "Dockerfile's CMD (one worker, the runtime stage's ENV, production settings) on "
+    "127.0.0.1, on a migrated database of its own on the embedded PostgreSQL (or "
+    "--database-url's server); the baseline is a module-level FastAPI app returning the same "
+    "JSON without a database, served by the same command from the same venv. Load: "
+    f"`wrk -t1 -c{CONNECTIONS} -d10s --latency` per run (3 s with --quick, `--duration`); "
+    f"{RUNS} rounds (1 with --quick) after one warm-up round, per endpoint."
+)
 _SHELL_DEFAULT = re.compile(r"\$\{(\w+):-([^}]*)\}")
 _WRK_LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
 _TO_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -67,9 +77,12 @@ def run(config: Config, results: Results) -> None:
 
 def _measure(config: Config, project: Path, path: str, service: str, minimal: str) -> list[Figure]:
     ours, floor = rounds(
-        [partial(_load, config, project, service + path), partial(_load, config, project, minimal + path)],
+        [
+            partial(_load, config, project, service + path),
+            partial(_load, config, project, minimal + path),
+        ],
         warmup=config.warmup,
-        runs=config.runs(full=3),
+        runs=config.runs(RUNS),
     )
     baseline = "minimal FastAPI app"
     return [
@@ -81,8 +94,20 @@ def _measure(config: Config, project: Path, path: str, service: str, minimal: st
             (baseline, [s.rps for s in floor]),
             min_ratio=MIN_RPS_RATIO,
         ),
-        compare("serving", f"`GET {path}`: p50", "ms", [s.p50_ms for s in ours], (baseline, [s.p50_ms for s in floor])),
-        compare("serving", f"`GET {path}`: p99", "ms", [s.p99_ms for s in ours], (baseline, [s.p99_ms for s in floor])),
+        compare(
+            "serving",
+            f"`GET {path}`: p50",
+            "ms",
+            [s.p50_ms for s in ours],
+            (baseline, [s.p50_ms for s in floor]),
+        ),
+        compare(
+            "serving",
+            f"`GET {path}`: p99",
+            "ms",
+            [s.p99_ms for s in ours],
+            (baseline, [s.p99_ms for s in floor]),
+        ),
     ]
 
 
@@ -109,7 +134,9 @@ def _fresh_database(config: Config, project: Path, server_url: str) -> str:
         env=project_env(config),
     )
     url = output.strip().splitlines()[-1]
-    execute(uv_run("alembic", "upgrade", "head"), cwd=project, env=project_env(config, DATABASE_URL=url))
+    execute(
+        uv_run("alembic", "upgrade", "head"), cwd=project, env=project_env(config, DATABASE_URL=url)
+    )
     return url
 
 
@@ -152,7 +179,9 @@ def _serve(project: Path, argv: list[str], env: dict[str, str]) -> Iterator[str]
     command = [_SHELL_DEFAULT.sub(lambda m: env.get(m[1], m[2]), arg) for arg in argv]
     log = project / f".bench-{command[1].split(':')[0]}.log"
     with log.open("w", encoding="utf-8") as output:
-        process = subprocess.Popen(command, cwd=project, env=env, stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, cwd=project, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
     base = f"http://{HOST}:{env['PORT']}"
     try:
         _wait_until_healthy(base, process, log)
@@ -173,7 +202,9 @@ def _wait_until_healthy(base: str, process: subprocess.Popen[bytes], log: Path) 
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise BenchError(f"the server exited ({process.returncode}):\n{log.read_text()[-3000:]}")
+            raise BenchError(
+                f"the server exited ({process.returncode}):\n{log.read_text()[-3000:]}"
+            )
         try:
             with urllib.request.urlopen(f"{base}/health", timeout=2):
                 return

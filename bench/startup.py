@@ -8,6 +8,13 @@ from functools import partial
 from bench._core import BENCH_DIR, Config, Results, compare, rounds, timed, tool
 
 HELP_MAX_RATIO = 1.2
+RUNS, QUICK_RUNS = 21, 5
+METHOD = (
+    "startup: `newapi --help` and `newapi --version` (the installed console script) against "
+    "`python bench/minimal_cli.py` with the same flag (Typer, two commands, Rich help), each a "
+    f"new process timed by the wall clock; {RUNS} rounds ({QUICK_RUNS} with --quick) after "
+    "two warm-up rounds (one with --quick)."
+)
 
 
 def run(config: Config, results: Results) -> None:
@@ -17,7 +24,7 @@ def run(config: Config, results: Results) -> None:
         ours, floor = rounds(
             [partial(timed, [*newapi, flag]), partial(timed, [*minimal, flag])],
             warmup=config.warmup + 1,
-            runs=config.runs(full=21, quick=5),
+            runs=config.runs(RUNS, QUICK_RUNS),
         )
         results.figures.append(
             compare(

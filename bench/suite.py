@@ -20,6 +20,17 @@ from newapi._template import questions
 
 PER_TEST_TARGET_MS = 5.0
 ISOLATION_MIN_RATIO = 5.0
+RUNS = 3
+METHOD = (
+    "suite: a project generated with auth=none gets N extra tests (default 300, `--tests`), each "
+    "POSTing a todo and GETting it back, half through `client` (TestClient), half through "
+    "`async_client`. `uv run pytest -q` runs them with the project's SAVEPOINT isolation "
+    "serially and with `-n 2`, and under a conftest override that runs create_all before and "
+    "drop_all after every test (tests/api/bench/naive). Per-test times are pytest's own "
+    "setup/call/teardown durations, recorded by a conftest hook; per run the median over the "
+    f"tests, then the median of {RUNS} rounds (1 with --quick) after one warm-up round. "
+    "Embedded PostgreSQL unless --database-url (TEST_DATABASE_URL)."
+)
 FILES = [
     ("timing_conftest.py", "tests/api/bench/conftest.py"),
     ("test_api.py", "tests/api/bench/isolated/test_api.py"),
@@ -58,7 +69,7 @@ def run(config: Config, results: Results) -> None:
     isolated, parallel, naive = rounds(
         [partial(_pytest, config, project, args) for args in VARIANTS.values()],
         warmup=config.warmup,
-        runs=config.runs(full=3),
+        runs=config.runs(RUNS),
     )
     results.figures += _figures(config, isolated, parallel, naive)
     if not any(q.name == "database" and "sqlite" in q.choices for q in questions()):
@@ -87,7 +98,12 @@ def _figures(
     n = config.tests
     per_test = [r.per_test() * 1000 for r in isolated]
     return [
-        Figure("suite", f"{n} API tests, isolated, serial: wall", median([r.wall for r in isolated]), "s"),
+        Figure(
+            "suite",
+            f"{n} API tests, isolated, serial: wall",
+            median([r.wall for r in isolated]),
+            "s",
+        ),
         Figure(
             "suite",
             "isolated, serial: per test (median)",

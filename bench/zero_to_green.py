@@ -10,6 +10,14 @@ from bench._core import Config, Figure, Results, execute, median, rounds, scratc
 from bench._projects import create_command, project_env, step_times, uv_run
 
 TARGET_SECONDS = 12.0
+RUNS = 3
+METHOD = (
+    "zero: `newapi create z --defaults` (render, uv lock + uv sync, git commit) then "
+    f"`uv run pytest` in the new project, in a fresh folder each time; {RUNS} runs (1 with "
+    "--quick) after one warm-up run with the user's uv cache, then one run with an empty "
+    "UV_CACHE_DIR (every wheel downloaded; skipped with --quick). Step times are the ones "
+    "`newapi create` prints. The first `uv run pytest` includes the embedded PostgreSQL's initdb."
+)
 # The steps of `newapi create` worth a row of their own, as it labels them.
 STEPS = {
     "Validate answers and render the template": "render",
@@ -47,12 +55,21 @@ def run_cold(config: Config) -> Timing:
 
 
 def figures(label: str, timings: list[Timing], *, target: bool) -> list[Figure]:
-    rows = [Figure("zero", f"{label}: `newapi create` (with install)", median([t.create for t in timings]), "s")]
+    rows = [
+        Figure(
+            "zero",
+            f"{label}: `newapi create` (with install)",
+            median([t.create for t in timings]),
+            "s",
+        )
+    ]
     for step, name in STEPS.items():
         values = [t.steps[step] for t in timings if step in t.steps]
         if values:
             rows.append(Figure("zero", f"{label}: of which {name}", median(values), "s"))
-    rows.append(Figure("zero", f"{label}: `uv run pytest`", median([t.tests for t in timings]), "s"))
+    rows.append(
+        Figure("zero", f"{label}: `uv run pytest`", median([t.tests for t in timings]), "s")
+    )
     total = median([t.total for t in timings])
     rows.append(
         Figure(
@@ -68,9 +85,7 @@ def figures(label: str, timings: list[Timing], *, target: bool) -> list[Figure]:
 
 
 def run(config: Config, results: Results) -> None:
-    (warm,) = rounds(
-        [partial(run_once, config)], warmup=config.warmup, runs=config.runs(full=3)
-    )
+    (warm,) = rounds([partial(run_once, config)], warmup=config.warmup, runs=config.runs(RUNS))
     results.figures += figures("warm uv cache", warm, target=True)
     if config.quick:
         results.notes.append("zero: the cold-cache run is skipped with --quick.")

@@ -63,7 +63,12 @@ def test_files_follow_the_options(rendered: Render, answers: dict[str, Any]) -> 
         assert (project / always).is_file(), always
     if answers["auth"] == "none":
         python = "\n".join(p.read_text() for p in project.rglob("*.py"))
-        assert "jwt" not in python.lower()
+        for auth_only in ("import jwt", "pwdlib", "app.auth", "app.users", "CurrentUser"):
+            assert auth_only not in python, auth_only
+        dependencies = " ".join(
+            tomllib.loads((project / "pyproject.toml").read_text())["project"]["dependencies"]
+        )
+        assert "pyjwt" not in dependencies.lower()
 
 
 @pytest.mark.parametrize("answers", params(ALL_COMBINATIONS))

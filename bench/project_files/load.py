@@ -27,7 +27,9 @@ async def main(url: str, seconds: float, connections: int) -> None:
     async with httpx.AsyncClient(limits=limits) as client:
         started = time.perf_counter()
         deadline = started + seconds
-        await asyncio.gather(*(worker(client, url, deadline, latencies) for _ in range(connections)))
+        await asyncio.gather(
+            *(worker(client, url, deadline, latencies) for _ in range(connections))
+        )
         elapsed = time.perf_counter() - started
     cuts = statistics.quantiles(latencies, n=100)
     result = {"rps": len(latencies) / elapsed, "p50_ms": cuts[49] * 1000, "p99_ms": cuts[98] * 1000}

@@ -2,7 +2,8 @@
 
     settings.py  `settings`: explicit test settings (never the developer's env or .env)
     database.py  `database_url` (one database per xdist worker), `engine` (schema from
-                 Alembic, once per worker), `db_session` (one rolled-back transaction per test)
+                 Alembic, once per worker), `connection` (in a transaction rolled back
+                 after each test), `db_session` (on that connection)
     clients.py   `app` (built per test), `async_client`, `client` (sync TestClient)
     owners.py    who owns todos: `ownership`, `make_todo` (and `user`, with JWT auth)
 

@@ -8,7 +8,12 @@ from typing import Any, TypeVar
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, NullPool, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    create_async_engine,
+)
 
 from app.database import Base
 from app.settings import Settings
@@ -86,23 +91,40 @@ def upgrade_to_head(connection: Connection) -> None:
 
 
 @asynccontextmanager
-async def isolated_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
-    """A session inside a transaction that is always rolled back.
-
-    `join_transaction_mode="create_savepoint"`: when the code under test commits, it
-    only releases a SAVEPOINT; the outer transaction, and so the test, sees the data,
-    and the rollback at the end throws all of it away.
-    """
+async def rolled_back_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection inside a transaction that is always rolled back at the end."""
     async with engine.connect() as connection:
         transaction = await connection.begin()
-        session = AsyncSession(
-            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-        )
         try:
-            yield session
+            yield connection
         finally:
-            await session.close()
             await transaction.rollback()
+
+
+@asynccontextmanager
+async def savepoint_session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
+    """A session joining `connection`'s transaction.
+
+    `join_transaction_mode="create_savepoint"`: when the code under test commits, it
+    only releases a SAVEPOINT; the outer transaction, and so the test, still sees the
+    data, and the connection's rollback throws all of it away.
+    """
+    session = AsyncSession(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    try:
+        yield session
+    finally:
+        await session.close()
+
+
+@asynccontextmanager
+async def isolated_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A savepoint session on a rolled-back connection: nothing it commits survives."""
+    async with rolled_back_connection(engine) as connection, savepoint_session(
+        connection
+    ) as session:
+        yield session
 
 
 @asynccontextmanager

@@ -15,6 +15,7 @@ from app.factory import create_app
 from app.settings import Settings
 from tests.helpers import replace_settings
 
+# A configuration production accepts (it refuses the tests' cheap password hashing).
 PRODUCTION = {
     "environment": "production",
     "secret_key": "k" * 40,
