@@ -140,7 +140,7 @@ def clean_env(**overrides: str) -> dict[str, str]:
 def execute(
     command: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None
 ) -> str:
-    """Run a command to completion; its output, or BenchError with the output's tail."""
+    """Run a command to completion; its standard output, or BenchError with the output's tail."""
     completed = subprocess.run(
         list(command),
         cwd=cwd,
@@ -149,12 +149,12 @@ def execute(
         text=True,
         check=False,
     )
-    output = completed.stdout + completed.stderr
     if completed.returncode != 0:
+        output = completed.stdout + completed.stderr
         raise BenchError(
             f"`{' '.join(command)}` failed (exit {completed.returncode}):\n{output[-4000:]}"
         )
-    return output
+    return completed.stdout
 
 
 def timed(

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from pathlib import Path
 
 from bench._core import Config, Figure, Results, median, rounds, scratch, timed, tool
 from bench._projects import create_command
-from tests.combinations import ALL_COMBINATIONS
+from tests.combinations import ALL_COMBINATIONS, combination_id
 
 RUNS = 3
 METHOD = (
@@ -24,51 +27,54 @@ class Pass:
 
     render: list[float]
     lint: list[float]
+    unclean: list[str]  # combinations ruff reported problems in
 
 
 def run(config: Config, results: Results) -> None:
     (passes,) = rounds([partial(_one_pass, config)], warmup=0, runs=config.runs(RUNS))
     n = len(ALL_COMBINATIONS)
+    totals = [sum(p.render) + sum(p.lint) for p in passes]
     results.figures += [
-        Figure(
-            "matrix", f"all {n} combinations: render", median([sum(p.render) for p in passes]), "s"
-        ),
-        Figure("matrix", f"all {n} combinations: lint", median([sum(p.lint) for p in passes]), "s"),
-        Figure(
-            "matrix",
-            f"all {n} combinations: render + lint",
-            median([sum(p.render) + sum(p.lint) for p in passes]),
-            "s",
-        ),
-        Figure(
-            "matrix",
-            "one combination: render (median)",
-            median([median(p.render) for p in passes]),
-            "s",
-        ),
-        Figure(
-            "matrix",
-            "one combination: lint (median)",
-            median([median(p.lint) for p in passes]),
-            "s",
-        ),
+        Figure("matrix", f"all {n} combinations: render", _median(passes, "render", sum), "s"),
+        Figure("matrix", f"all {n} combinations: lint", _median(passes, "lint", sum), "s"),
+        Figure("matrix", f"all {n} combinations: render + lint", median(totals), "s"),
+        Figure("matrix", "one combination: render", _median(passes, "render", median), "s"),
+        Figure("matrix", "one combination: lint", _median(passes, "lint", median), "s"),
     ]
+    if passes[0].unclean:
+        results.notes.append(
+            f"matrix: ruff reported problems in {len(passes[0].unclean)} of {n} combinations "
+            f"({', '.join(passes[0].unclean)}); the lint times still count."
+        )
+
+
+def _median(passes: list[Pass], step: str, per_pass: Callable[[list[float]], float]) -> float:
+    """The median over the passes of `per_pass` (sum, median) of one step's times."""
+    return median([per_pass(getattr(p, step)) for p in passes])
 
 
 def _one_pass(config: Config) -> Pass:
-    render, lint = [], []
+    result = Pass([], [], [])
     for answers in ALL_COMBINATIONS:
-        seconds_to_render, seconds_to_lint = _render_and_lint(config, answers)
-        render.append(seconds_to_render)
-        lint.append(seconds_to_lint)
-    return Pass(render, lint)
+        with scratch(config, "matrix-") as parent:
+            command = create_command("m", answers, "--no-install", "--no-git")
+            result.render.append(timed(command, cwd=parent))
+            seconds, clean = _lint(parent / "m")
+        result.lint.append(seconds)
+        if not clean:
+            result.unclean.append(combination_id(answers))
+    return result
 
 
-def _render_and_lint(config: Config, answers: dict[str, Any]) -> tuple[float, float]:
+def _lint(project: Path) -> tuple[float, bool]:
+    """Seconds for `ruff check` + `ruff format --check`, and whether both passed."""
     ruff = tool("ruff")
-    with scratch(config, "matrix-") as parent:
-        render = timed(create_command("m", answers, "--no-install", "--no-git"), cwd=parent)
-        project = parent / "m"
-        lint = timed([ruff, "check", "--no-cache", "."], cwd=project)
-        lint += timed([ruff, "format", "--check", "--no-cache", "."], cwd=project)
-    return render, lint
+    started = time.perf_counter()
+    codes = [
+        subprocess.run(command, cwd=project, capture_output=True, check=False).returncode
+        for command in (
+            [ruff, "check", "--no-cache", "."],
+            [ruff, "format", "--check", "--no-cache", "."],
+        )
+    ]
+    return time.perf_counter() - started, codes == [0, 0]

@@ -121,9 +121,10 @@ async def savepoint_session(connection: AsyncConnection) -> AsyncIterator[AsyncS
 @asynccontextmanager
 async def isolated_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
     """A savepoint session on a rolled-back connection: nothing it commits survives."""
-    async with rolled_back_connection(engine) as connection, savepoint_session(
-        connection
-    ) as session:
+    async with (
+        rolled_back_connection(engine) as connection,
+        savepoint_session(connection) as session,
+    ):
         yield session
 
 
