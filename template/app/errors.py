@@ -39,7 +39,7 @@ class Conflict(AppError):
 class Unauthorized(AppError):
     status_code = 401
     code = "unauthorized"
-    headers = {"WWW-Authenticate": "Bearer"}  # noqa: RUF012  (read-only by convention)
+    headers: ClassVar[dict[str, str] | None] = {"WWW-Authenticate": "Bearer"}
 
 
 class UpstreamError(AppError):

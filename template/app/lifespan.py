@@ -15,7 +15,10 @@ from app.settings import Settings
 
 @cache
 def tls_context() -> ssl.SSLContext:
-    """The CA bundle httpx would load by default, loaded once per process (~20 ms each time)."""
+    """The CA bundle httpx loads by default, loaded once per process.
+
+    Loading it takes about 20 ms: an app built per test would pay that every time.
+    """
     return ssl.create_default_context(cafile=certifi.where())
 
 

@@ -11,10 +11,9 @@ TITLE_MAX_LENGTH = 200
 
 class Todo(Owned, Base):
     __tablename__ = "todos"
-    # Fetch server-side defaults (created_at) with RETURNING on insert: no lazy load later.
-    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(TITLE_MAX_LENGTH))
     done: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Filled in by PostgreSQL; SQLAlchemy reads it back in the INSERT's RETURNING clause.
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -10,7 +10,6 @@ EMAIL_MAX_LENGTH = 254
 
 class User(Base):
     __tablename__ = "users"
-    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lower-cased (see UserCreate), so uniqueness ignores case.
