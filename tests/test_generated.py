@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,11 +54,11 @@ def run(project: Path, *command: str, env: Mapping[str, str] | None = None) -> s
 
 
 @pytest.fixture(scope="module")
-def create(tmp_path_factory: pytest.TempPathFactory) -> Any:
+def create(traversable_tmp: Callable[[str], Path]) -> Any:
     def make(answers: Mapping[str, Any]) -> Path:
         key = combination_id(dict(answers))
         if key not in _created:
-            where = tmp_path_factory.mktemp("generated")
+            where = traversable_tmp("generated")
             data: list[str] = []
             for name, value in answers.items():
                 shown = "[" + ", ".join(value) + "]" if isinstance(value, list) else value

@@ -11,6 +11,7 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -323,11 +324,13 @@ def test_env_file_is_never_overwritten(runner: CliRunner, tmp_path: Path) -> Non
 
 
 @pytest.mark.slow
-def test_updated_project_still_passes_its_own_tests(runner: CliRunner, tmp_path: Path) -> None:
+def test_updated_project_still_passes_its_own_tests(
+    runner: CliRunner, tmp_path: Path, traversable_tmp: Callable[[str], Path]
+) -> None:
     from tests.test_generated import passed_count, project_env
 
     repo = make_template(tmp_path)
-    project = create(runner, repo, tmp_path / "svc", {})
+    project = create(runner, repo, traversable_tmp("updated") / "svc", {})
     user_edits(project)
     release_next_version(repo)
     assert runner.invoke(app, ["update", str(project), "--defaults"]).exit_code == 0
