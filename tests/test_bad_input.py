@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import sys
 import tomllib
 from pathlib import Path
 
@@ -149,3 +150,32 @@ def test_nothing_is_written_outside_the_destination(runner: CliRunner, in_tmp: P
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in in_tmp.iterdir()) == ["sibling", "svc"]
     assert list((in_tmp / "sibling").iterdir()) == []
+
+
+def test_without_git_the_project_is_still_created(
+    runner: CliRunner, in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(in_tmp / "empty-path"))
+
+    result = runner.invoke(app, ["create", "svc", "--defaults", "--no-install"])
+
+    assert result.exit_code == 0, result.output
+    assert "git is not on PATH" in result.output
+    assert "git init" in result.output
+    assert (in_tmp / "svc" / "app" / "factory.py").is_file()
+    assert not (in_tmp / "svc" / ".git").exists()
+
+
+def test_without_uv_the_project_is_still_created(
+    runner: CliRunner, in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(in_tmp / "empty-path"))
+    monkeypatch.setitem(sys.modules, "uv", None)  # as if newapi was installed without uv
+
+    result = runner.invoke(app, ["create", "svc", "--defaults", "--no-git"])
+
+    assert result.exit_code == 0, result.output
+    assert "uv is not installed" in result.output
+    assert "uv sync" in result.output
+    assert (in_tmp / "svc" / "pyproject.toml").is_file()
+    assert not (in_tmp / "svc" / ".venv").exists()

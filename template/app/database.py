@@ -7,14 +7,10 @@ from typing import Annotated
 
 from fastapi import Depends
 from sqlalchemy import MetaData
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase
 
+from app.dialect import MISSING_URL_HINT, create_database_engine
 from app.settings import Settings
 from app.state import get_sessionmaker
 
@@ -44,12 +40,9 @@ def import_models() -> None:
 
 def create_engine(settings: Settings) -> AsyncEngine:
     if settings.database_url is None:
-        msg = (
-            "DATABASE_URL is not set: start the service with `uv run python -m app` "
-            "(it runs an embedded PostgreSQL) or set DATABASE_URL"
-        )
+        msg = f"DATABASE_URL is not set: {MISSING_URL_HINT}"
         raise RuntimeError(msg)
-    return create_async_engine(settings.database_url, pool_pre_ping=True)
+    return create_database_engine(settings.database_url, pool_pre_ping=True)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -6,12 +6,20 @@ Anything else becomes a plain 500 with no traceback in the body.
 """
 
 import logging
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 logger = logging.getLogger(__name__)
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response the service sends on purpose."""
+
+    detail: str
+    code: str
 
 
 class AppError(Exception):
@@ -20,26 +28,63 @@ class AppError(Exception):
     status_code: ClassVar[int] = 500
     code: ClassVar[str] = "internal_error"
     headers: ClassVar[dict[str, str] | None] = None
+    # What the OpenAPI schema says this response means (see `error_responses`).
+    description: ClassVar[str] = "Internal server error"
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
 
+    def response_headers(self) -> dict[str, str] | None:
+        return self.headers
+
 
 class NotFound(AppError):
     status_code = 404
     code = "not_found"
+    description = "Not found"
 
 
 class Conflict(AppError):
     status_code = 409
     code = "conflict"
+    description = "Conflicts with what exists"
 
 
 class Unauthorized(AppError):
     status_code = 401
     code = "unauthorized"
     headers: ClassVar[dict[str, str] | None] = {"WWW-Authenticate": "Bearer"}
+    description = "Missing, invalid or expired credentials"
+
+
+class InvalidHost(AppError):
+    """Answered by the host-check middleware: the Host header is not in ALLOWED_HOSTS."""
+
+    status_code = 400
+    code = "invalid_host"
+    description = "The Host header is not one of ALLOWED_HOSTS"
+
+
+class PayloadTooLarge(AppError):
+    """Answered by the body-size middleware (MAX_BODY_BYTES), before any route runs."""
+
+    status_code = 413
+    code = "payload_too_large"
+    description = "The request body is larger than MAX_BODY_BYTES"
+
+
+class TooManyRequests(AppError):
+    status_code = 429
+    code = "too_many_requests"
+    description = "Too many attempts: retry after the Retry-After header's seconds"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+    def response_headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class UpstreamError(AppError):
@@ -47,16 +92,27 @@ class UpstreamError(AppError):
 
     status_code = 502
     code = "upstream_error"
+    description = "A service this one calls failed; nothing was changed"
 
 
 def error_body(detail: str, code: str) -> dict[str, str]:
-    return {"detail": detail, "code": code}
+    return ErrorBody(detail=detail, code=code).model_dump()
+
+
+def error_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` for the errors a route can answer, with the `ErrorBody` model."""
+    return {
+        error.status_code: {"model": ErrorBody, "description": error.description}
+        for error in errors
+    }
 
 
 async def handle_app_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)  # registered for AppError only
     return JSONResponse(
-        error_body(exc.detail, exc.code), status_code=exc.status_code, headers=exc.headers
+        error_body(exc.detail, exc.code),
+        status_code=exc.status_code,
+        headers=exc.response_headers(),
     )
 
 

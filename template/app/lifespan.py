@@ -9,6 +9,7 @@ import certifi
 import httpx
 from fastapi import FastAPI
 
+from app.cache import open_cache
 from app.database import create_engine, create_sessionmaker
 from app.settings import Settings
 
@@ -24,15 +25,19 @@ def tls_context() -> ssl.SSLContext:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Open the database engine and one shared HTTP client; close both on shutdown."""
+    """Open the database engine, one shared HTTP client and the cache (`app.cache`: Redis
+    with the `redis` option, nothing without); close them all on shutdown."""
     settings: Settings = app.state.settings
     engine = create_engine(settings)
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     try:
-        async with httpx.AsyncClient(
-            timeout=settings.http_timeout_seconds, verify=tls_context()
-        ) as http_client:
+        async with (
+            httpx.AsyncClient(
+                timeout=settings.http_timeout_seconds, verify=tls_context()
+            ) as http_client,
+            open_cache(app),
+        ):
             app.state.http_client = http_client
             yield
     finally:

@@ -1,15 +1,22 @@
-"""ASGI middleware, chosen by settings in `configure_middleware()`."""
+"""ASGI middleware, chosen by settings in `configure_middleware()`.
 
+Plain ASGI classes (no `BaseHTTPMiddleware`): they see every response, including the
+errors other middleware answer with, and stream bodies through untouched.
+"""
+
+import json
 import logging
 import re
 import time
 import uuid
+from collections.abc import Iterable
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.errors import AppError, InvalidHost, PayloadTooLarge, error_body
 from app.logs import request_id_var
 from app.settings import Settings
 
@@ -17,7 +24,42 @@ REQUEST_ID_HEADER = "X-Request-ID"
 # Accept a caller's id only if it is short and plain, so it is safe to log and echo.
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
+# An API answers JSON: nothing in a response may load, run or frame anything.
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+# Swagger UI and ReDoc (outside production only) load scripts, styles and fonts from
+# their CDNs, run an inline bootstrap script, and fetch /openapi.json.
+DOCS_CSP = (
+    "default-src 'none'; "
+    "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    "font-src https://fonts.gstatic.com; "
+    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
+    "connect-src 'self'; worker-src blob:; frame-ancestors 'none'"
+)
+DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+# Two years, subdomains included: what the HSTS preload list asks for.
+HSTS = "max-age=63072000; includeSubDomains"
+# Load balancers and platform probes call /health with a Host of their own (an internal
+# IP, `healthcheck.railway.app`): it answers whatever the Host, and reveals only status.
+HOST_CHECK_EXEMPT_PATHS = frozenset({"/health"})
+
 logger = logging.getLogger(__name__)
+
+
+async def send_error(send: Send, error: type[AppError], detail: str) -> None:
+    """Answer with `error`'s status and JSON body, from middleware (before any route)."""
+    body = json.dumps(error_body(detail, error.code)).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": error.status_code,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 class RequestIdMiddleware:
@@ -73,17 +115,158 @@ class RequestLoggingMiddleware:
             )
 
 
+class SecurityHeadersMiddleware:
+    """Security headers on every response, and a JSON 500 that also carries them.
+
+    HSTS only when the request came over HTTPS (uvicorn's --proxy-headers sets the
+    scheme from the proxy's X-Forwarded-Proto), or always with HSTS_ALWAYS: browsers
+    ignore it over plain HTTP, and on localhost it would pin the developer's browser.
+    """
+
+    def __init__(self, app: ASGIApp, *, docs_enabled: bool, hsts_always: bool) -> None:
+        self.app = app
+        self.docs_enabled = docs_enabled
+        self.hsts_always = hsts_always
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        docs_page = self.docs_enabled and scope["path"] in DOCS_PATHS
+        hsts = self.hsts_always or scope.get("scheme") == "https"
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "no-referrer")
+                headers.setdefault("X-Frame-Options", "DENY")
+                headers.setdefault("Content-Security-Policy", DOCS_CSP if docs_page else API_CSP)
+                if hsts:
+                    headers.setdefault("Strict-Transport-Security", HSTS)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            # Starlette's ServerErrorMiddleware (outside every middleware) still runs the
+            # registered handler, which logs; its own 500 would go out without headers.
+            if not started:
+                await send_error(send_with_headers, AppError, "Internal server error")
+            raise
+
+
+def host_of(scope: Scope) -> str:
+    """The Host header's name, lower-cased, without the port (IPv6 brackets removed)."""
+    host = Headers(scope=scope).get("host", "").lower()
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    return host.partition(":")[0]
+
+
+def host_allowed(host: str, allowed: Iterable[str]) -> bool:
+    """`*` allows any host; `*.example.com` any subdomain of example.com."""
+    for pattern in allowed:
+        if pattern == "*" or host == pattern:
+            return True
+        if pattern.startswith("*.") and host.endswith(pattern[1:]):
+            return True
+    return False
+
+
+class TrustedHostMiddleware:
+    """400 for requests whose Host is not in ALLOWED_HOSTS (DNS rebinding, Host-header
+    poisoning of absolute URLs); `/health` is exempt for the platforms' probes."""
+
+    def __init__(self, app: ASGIApp, *, allowed_hosts: Iterable[str]) -> None:
+        self.app = app
+        self.allowed_hosts = [host.lower() for host in allowed_hosts]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] in {"http", "websocket"}
+            and scope["path"] not in HOST_CHECK_EXEMPT_PATHS
+            and not host_allowed(host_of(scope), self.allowed_hosts)
+        ):
+            await send_error(send, InvalidHost, "Invalid host header")
+            return
+        await self.app(scope, receive, send)
+
+
+class BodySizeLimitMiddleware:
+    """413 for request bodies over MAX_BODY_BYTES, announced or streamed (chunked).
+
+    A Content-Length over the limit is refused before reading anything. Otherwise the
+    body is read here, up to the limit, and handed to the app from memory: the app
+    would read it whole anyway (JSON and form bodies are parsed in one piece), and no
+    route ever sees a body that is too large.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        too_large = f"The request body is larger than {self.max_body_bytes} bytes"
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            await send_error(send, PayloadTooLarge, too_large)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                break
+            chunk: bytes = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                await send_error(send, PayloadTooLarge, too_large)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay_body() -> Message:
+            nonlocal replayed
+            if replayed:  # later calls wait for the disconnect, as usual
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay_body, send)
+
+
 def configure_middleware(app: FastAPI, settings: Settings) -> None:
-    """Add middleware according to settings (the last added runs first)."""
+    """Add middleware according to settings (the last added runs first).
+
+    Outermost first: request id, security headers, host check, CORS, body size limit,
+    request logging (DEBUG only), then the app.
+    """
     if settings.debug:
         app.add_middleware(RequestLoggingMiddleware)
+    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_credentials=True,
-            allow_methods=["*"],
-            allow_headers=["*"],
+            allow_credentials=settings.cors_allow_credentials,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", REQUEST_ID_HEADER],
             expose_headers=[REQUEST_ID_HEADER],
         )
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        docs_enabled=settings.docs_enabled,
+        hsts_always=settings.hsts_always,
+    )
     app.add_middleware(RequestIdMiddleware)

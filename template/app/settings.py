@@ -5,12 +5,16 @@ routes reach them through the `SettingsDep` dependency.
 """
 
 import json
+import re
 import secrets
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal, NamedTuple, Self
 
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import make_url
+
+from app.cache import CacheSettings
+from app.dialect import normalise_database_url, uses_tls
 
 Environment = Literal["development", "test", "production"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -22,39 +26,44 @@ PLACEHOLDER_SECRET_FRAGMENTS = ("changeme", "change-me", "change_me", "changethi
 MIN_PRODUCTION_HASH_MEMORY_KIB = 19_456
 MIN_PRODUCTION_HASH_TIME_COST = 2
 
-_ASYNC_DRIVER = "postgresql+asyncpg"
-_POSTGRES_SCHEMES = frozenset({"postgres", "postgresql", _ASYNC_DRIVER})
-_TLS_MODES = frozenset({"require", "verify-ca", "verify-full"})
+# The Host headers the service answers outside production when ALLOWED_HOSTS is unset:
+# the dev server's addresses and the test clients' default base URLs.
+DEVELOPMENT_HOSTS = ("localhost", "127.0.0.1", "test", "testserver")
+# A browser origin: scheme and host (and port), nothing after it.
+_ORIGIN = re.compile(r"https?://[^/?#\s]+")
+_RATE_LIMIT = re.compile(r"\s*(\d+)\s*/\s*(second|minute|hour|day)\s*")
+_SECONDS_PER = {"second": 1, "minute": 60, "hour": 3600, "day": 86_400}
 
 # Used when SECRET_KEY is unset outside production: tokens then stop working when the
 # process restarts, which is fine for development and tests and impossible to misuse.
 _PROCESS_SECRET_KEY = secrets.token_urlsafe(48)
 
 
-def normalise_database_url(url: str) -> str:
-    """Return `url` for SQLAlchemy's asyncpg driver.
+class RateLimit(NamedTuple):
+    """At most `attempts` in any `window_seconds`; written "5/minute" in settings."""
 
-    Accepts the `postgres://` and `postgresql://` URLs that hosting platforms hand out,
-    and turns libpq's `sslmode=` into asyncpg's `ssl=`.
-    """
-    scheme, separator, _ = url.partition("://")
-    if not separator or scheme not in _POSTGRES_SCHEMES:
-        msg = f"DATABASE_URL must be a PostgreSQL URL (postgresql://...), got scheme {scheme!r}"
+    attempts: int
+    window_seconds: int
+
+
+def parse_rate_limit(value: str) -> RateLimit:
+    """`"5/minute"` -> `RateLimit(5, 60)`; the units are second, minute, hour and day."""
+    match = _RATE_LIMIT.fullmatch(value)
+    if match is None or int(match.group(1)) < 1:
+        msg = (
+            "a rate limit looks like 5/minute (a positive count per second, minute, hour "
+            f"or day), got {value!r}"
+        )
         raise ValueError(msg)
-    parsed = make_url(url).set(drivername=_ASYNC_DRIVER)
-    if "sslmode" in parsed.query:
-        sslmode = parsed.query["sslmode"]
-        parsed = parsed.difference_update_query(["sslmode"]).update_query_dict({"ssl": sslmode})
-    return parsed.render_as_string(hide_password=False)
+    return RateLimit(int(match.group(1)), _SECONDS_PER[match.group(2)])
 
 
-def uses_tls(url: URL) -> bool:
-    """Whether the connection `url` describes refuses to run without TLS."""
-    return url.query.get("ssl") in _TLS_MODES
+class Settings(CacheSettings, BaseSettings):
+    """Every setting the service reads; the environment variable is the name upper-cased.
 
-
-class Settings(BaseSettings):
-    """Every setting the service reads; the environment variable is the name upper-cased."""
+    The database URL's form comes from `app.dialect` and the cache's settings from
+    `app.cache`: the modules the `database` and `redis` options choose.
+    """
 
     model_config = SettingsConfigDict(
         env_file=".env",
@@ -73,12 +82,23 @@ class Settings(BaseSettings):
     password_hash_time_cost: int = Field(default=3, ge=1)
     password_hash_memory_cost: int = Field(default=65_536, ge=8)
     password_hash_parallelism: int = Field(default=4, ge=1)
+    # Failed sign-ins allowed per client IP and e-mail address before 429 (in-process).
+    login_rate_limit: Annotated[RateLimit, NoDecode] = RateLimit(5, 60)
 
-    # None means "not configured": `python -m app` then starts an embedded PostgreSQL.
+    # None means "not configured": `python -m app` then starts an embedded PostgreSQL
+    # (or, with SQLite, uses .data/app.sqlite3). Its form is app.dialect's business.
     database_url: str | None = None
     database_require_tls: bool = True
 
+    # Host headers the service answers; unset: DEVELOPMENT_HOSTS (production requires it).
+    allowed_hosts: Annotated[list[str] | None, NoDecode] = None
     cors_origins: Annotated[list[str], NoDecode] = []
+    cors_allow_credentials: bool = True
+    # Strict-Transport-Security goes on HTTPS requests (as the proxy headers tell);
+    # true: on every response, for a proxy that does not say the request was HTTPS.
+    hsts_always: bool = False
+    # Larger request bodies get 413, whether or not they announce their length.
+    max_body_bytes: int = Field(default=1_048_576, ge=1)
 
     webhook_url: AnyHttpUrl | None = None
     http_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
@@ -93,9 +113,9 @@ class Settings(BaseSettings):
     def _normalise_database_url(cls, value: str | None) -> str | None:
         return None if value is None else normalise_database_url(value)
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "allowed_hosts", mode="before")
     @classmethod
-    def _split_cors_origins(cls, value: object) -> object:
+    def _split_list(cls, value: object) -> object:
         """Accept a JSON list or a comma-separated string (`a.example,b.example`)."""
         if not isinstance(value, str):
             return value
@@ -103,12 +123,47 @@ class Settings(BaseSettings):
             return json.loads(value)
         return [origin.strip() for origin in value.split(",") if origin.strip()]
 
+    @field_validator("cors_origins")
+    @classmethod
+    def _check_cors_origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                msg = (
+                    f"CORS_ORIGINS entries are origins such as https://app.example.com "
+                    f"(scheme and host, no path or trailing slash), got {origin!r}"
+                )
+                raise ValueError(msg)
+        return value
+
+    @field_validator("login_rate_limit", mode="before")
+    @classmethod
+    def _parse_login_rate_limit(cls, value: object) -> object:
+        return parse_rate_limit(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _refuse_credentialed_wildcard(self) -> Self:
+        # Starlette answers a credentialed "*" by echoing any Origin: every site on the
+        # web could then call the API with the user's cookies.
+        if "*" in self.cors_origins and self.cors_allow_credentials:
+            msg = (
+                "CORS_ORIGINS cannot contain '*' while CORS_ALLOW_CREDENTIALS is true: list "
+                "the origins, or set CORS_ALLOW_CREDENTIALS=false for a public API"
+            )
+            raise ValueError(msg)
+        return self
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Self:
         if self.environment != "production":
             return self
         self._check_production_secret_key()
         self._check_production_database()
+        if self.allowed_hosts is None:
+            msg = (
+                "ALLOWED_HOSTS is required in production: the host names clients reach the "
+                "service by, comma-separated (e.g. api.example.com), or * to accept any"
+            )
+            raise ValueError(msg)
         if (
             self.password_hash_memory_cost < MIN_PRODUCTION_HASH_MEMORY_KIB
             or self.password_hash_time_cost < MIN_PRODUCTION_HASH_TIME_COST
@@ -148,6 +203,13 @@ class Settings(BaseSettings):
     def docs_enabled(self) -> bool:
         """Interactive docs and the OpenAPI schema are public everywhere but production."""
         return self.environment != "production"
+
+    @property
+    def trusted_hosts(self) -> list[str]:
+        """ALLOWED_HOSTS, or the development hosts when it is unset."""
+        if self.allowed_hosts is None:
+            return list(DEVELOPMENT_HOSTS)
+        return self.allowed_hosts
 
     def signing_key(self) -> str:
         """The key that signs access tokens: SECRET_KEY, or a random per-process key."""

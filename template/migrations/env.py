@@ -1,4 +1,4 @@
-"""Alembic's entry point: run the migrations against DATABASE_URL (asyncpg).
+"""Alembic's entry point: run the migrations against DATABASE_URL (async driver).
 
 A caller that already holds a connection (the tests do) passes it in
 `config.attributes["connection"]`; the migrations then run on it, in its transaction.
@@ -8,10 +8,10 @@ import asyncio
 from logging.config import fileConfig
 
 from alembic import context
-from sqlalchemy import Connection, pool
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import Connection, make_url, pool
 
 from app.database import Base, import_models
+from app.dialect import create_database_engine
 from app.settings import Settings
 
 config = context.config
@@ -33,11 +33,18 @@ def database_url() -> str:
     return url
 
 
+def batch_mode(dialect_name: str) -> bool:
+    """SQLite cannot ALTER most of a table: Alembic's batch mode copies it instead."""
+    return dialect_name == "sqlite"
+
+
 def run_migrations_offline() -> None:
     """`alembic upgrade head --sql`: print the SQL instead of running it."""
+    url = database_url()
     context.configure(
-        url=database_url(),
+        url=url,
         target_metadata=target_metadata,
+        render_as_batch=batch_mode(make_url(url).get_backend_name()),
         literal_binds=True,
         dialect_opts={"paramstyle": "named"},
     )
@@ -46,13 +53,17 @@ def run_migrations_offline() -> None:
 
 
 def do_run_migrations(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=batch_mode(connection.dialect.name),
+    )
     with context.begin_transaction():
         context.run_migrations()
 
 
 async def run_async_migrations() -> None:
-    engine = create_async_engine(database_url(), poolclass=pool.NullPool)
+    engine = create_database_engine(database_url(), poolclass=pool.NullPool)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(do_run_migrations)

@@ -1,0 +1,89 @@
+"""Sign-in throttling: failed attempts per (client IP, e-mail) in a sliding window.
+
+The counts live in this process's memory (one `LoginLimiter` per app, on `app.state`,
+made by the auth router's lifespan). Each replica or uvicorn worker counts on its own,
+so N of them allow N times the attempts, and a restart forgets them: a deployment with
+several replicas should keep the counts in a shared store (Redis) instead.
+"""
+
+import math
+import time
+from collections import OrderedDict, deque
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+
+from app.settings import RateLimit, Settings
+
+LoginKey = tuple[str, str]
+
+# Keys remembered at most: a flood of made-up e-mails cannot grow memory without bound
+# (the least recently failed keys are forgotten first).
+MAX_TRACKED_KEYS = 10_000
+
+
+class LoginLimiter:
+    """Failed attempts per key within the last `window_seconds` (a monotonic clock)."""
+
+    def __init__(
+        self,
+        limit: RateLimit,
+        *,
+        max_keys: int = MAX_TRACKED_KEYS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limit = limit
+        self._max_keys = max_keys
+        self._clock = clock
+        self._failures: OrderedDict[LoginKey, deque[float]] = OrderedDict()
+
+    def retry_after(self, key: LoginKey) -> int | None:
+        """Whole seconds until `key` may try again; None when it may try now."""
+        failures = self._failures.get(key)
+        if failures is None:
+            return None
+        now = self._clock()
+        while failures and failures[0] <= now - self.limit.window_seconds:
+            failures.popleft()
+        if not failures:
+            del self._failures[key]
+            return None
+        if len(failures) < self.limit.attempts:
+            return None
+        return max(1, math.ceil(failures[0] + self.limit.window_seconds - now))
+
+    def record_failure(self, key: LoginKey) -> None:
+        failures = self._failures.get(key)
+        if failures is None:
+            failures = self._failures[key] = deque(maxlen=self.limit.attempts)
+        failures.append(self._clock())
+        self._failures.move_to_end(key)
+        while len(self._failures) > self._max_keys:
+            self._failures.popitem(last=False)
+
+    def reset(self, key: LoginKey) -> None:
+        """Forget `key`'s failures (after a successful sign-in)."""
+        self._failures.pop(key, None)
+
+
+@asynccontextmanager
+async def login_limiter_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Give each app its own limiter, from LOGIN_RATE_LIMIT (merged into the app's lifespan)."""
+    settings: Settings = app.state.settings
+    app.state.login_limiter = LoginLimiter(settings.login_rate_limit)
+    yield
+
+
+def get_login_limiter(request: Request) -> LoginLimiter:
+    limiter: LoginLimiter = request.app.state.login_limiter
+    return limiter
+
+
+def client_address(request: Request) -> str:
+    """The caller's IP: behind a proxy, uvicorn's --proxy-headers puts the real one here."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+LoginLimiterDep = Annotated[LoginLimiter, Depends(get_login_limiter)]

@@ -1,0 +1,60 @@
+"""Schemathesis: requests generated from the OpenAPI schema, every answer checked against it.
+
+For each operation, Hypothesis sends valid and invalid requests (a fixed, small number,
+derandomized so every run sends the same ones) and Schemathesis checks each response:
+no 5xx, only the status codes the schema documents, bodies and headers that match it.
+
+The schema is read from this test's app, and the requests go through `todos_client`
+(signed in with JWT auth, so the todo routes are reached beyond 401), whose session is
+rolled back after the test. Schemathesis' own ASGI transport would run the app's
+lifespan again in an event loop of its own, where this test's database session cannot
+be used: so the requests go through the TestClient and `case.validate_response` checks
+what comes back. Skip these tests with `-m "not fuzz"`.
+"""
+
+from typing import Any
+
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings
+
+pytestmark = pytest.mark.fuzz
+
+# Enough to find the usual mistakes in a few seconds; raise it for a deeper run.
+MAX_EXAMPLES = 25
+
+
+@pytest.fixture
+def api_schema(app: FastAPI) -> schemathesis.BaseSchema:
+    """This test's app's schema, as /openapi.json serves it."""
+    return schemathesis.openapi.from_dict(app.openapi())
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+def as_httpx_arguments(transport_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The requests-style arguments Schemathesis builds, as httpx (TestClient) takes them."""
+    arguments = dict(transport_kwargs)
+    if isinstance(arguments.get("data"), bytes | str):
+        arguments["content"] = arguments.pop("data")  # raw bodies are `content` in httpx
+    if not arguments.get("cookies"):
+        arguments.pop("cookies", None)  # per-request cookies are deprecated in httpx
+    return arguments
+
+
+@schema.parametrize()
+@settings(
+    max_examples=MAX_EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    # The client (and its rolled-back session) is shared by the examples of one test.
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_api_answers_as_its_schema_says(case: schemathesis.Case, todos_client: TestClient) -> None:
+    response = todos_client.request(**as_httpx_arguments(case.as_transport_kwargs()))
+
+    case.validate_response(response)
