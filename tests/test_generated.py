@@ -12,6 +12,7 @@ import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 from typer.testing import CliRunner
@@ -73,6 +74,48 @@ def create(traversable_tmp: Callable[[str], Path]) -> Any:
     return make
 
 
+# The generated suite's proofs of its test architecture (one test or more each): if any is
+# missing, skipped or failing, the showcase no longer shows what it promises.
+PROOFS = {
+    "test_async_client_commits_are_rolled_back": "SAVEPOINT isolation, async client",
+    "test_sync_client_commits_are_rolled_back": "SAVEPOINT isolation, sync client",
+    "test_create_read_update_delete[async_client]": "CRUD through the async client",
+    "test_create_read_update_delete[sync_client]": "CRUD through the sync client",
+    "test_async_client_runs_the_lifespan": "lifespan runs under the async client",
+    "test_sync_client_runs_the_lifespan": "lifespan runs under the sync client",
+    "test_shutdown_closes_the_engine_and_the_http_client": "lifespan closes its resources",
+    "test_an_app_built_after_overrides_has_none": "overrides never leak",
+    "test_completing_a_todo_sends_the_webhook": "outbound HTTP mocked",
+    "test_a_failing_receiver_is_a_502_and_nothing_is_saved": "upstream failure is a clear error",
+    "test_an_unexpected_outbound_request_never_leaves_the_test": "unexpected requests fail",
+    "test_create_saves_and_returns_the_todo": "services tested without HTTP",
+    "test_upgrade_downgrade_upgrade": "migrations round trip",
+    "test_models_and_migrations_agree": "no autogenerate drift",
+    "test_production_uses_strong_password_hashing": "cheap hashing in tests only",
+}
+JWT_PROOFS = {
+    "test_register_then_sign_in_then_read_me": "real auth through /auth/token",
+    "test_bad_tokens_are_401": "bad tokens are 401",
+    "test_another_users_todo_is_404": "another user's todo is 404",
+    "test_authed_client_is_signed_in_as_user": "auth bypass through an override",
+}
+
+
+def passed_tests(report: Path) -> set[str]:
+    """Names (with parameters) of the tests a junit XML report shows as passed."""
+    passed = set()
+    for case in ElementTree.parse(report).getroot().iter("testcase"):
+        if not any(child.tag in {"failure", "error", "skipped"} for child in case):
+            passed.add(case.attrib["name"])
+    return passed
+
+
+def missing_proofs(passed: set[str], answers: Mapping[str, Any]) -> dict[str, str]:
+    wanted = PROOFS | (JWT_PROOFS if answers.get("auth", "jwt") == "jwt" else {})
+    bases = passed | {name.split("[")[0] for name in passed}
+    return {name: why for name, why in wanted.items() if name not in bases}
+
+
 def passed_count(output: str) -> int:
     match = re.search(r"(\d+) passed", output)
     assert match, output[-3000:]
@@ -107,9 +150,11 @@ def test_project_suite_passes_on_embedded_postgres(
     env = project_env()
     env.pop("TEST_DATABASE_URL", None)  # the zero-setup path: an embedded PostgreSQL
 
-    output = run(project, "pytest", *extra_args, env=env)
+    report = project.parent / f"report-{'-'.join(extra_args) or 'plain'}.xml"
+    output = run(project, "pytest", *extra_args, f"--junitxml={report}", env=env)
 
     assert passed_count(output) >= 20
+    assert missing_proofs(passed_tests(report), answers) == {}
 
 
 @pytest.mark.parametrize("answers", params(RUN_COMBINATIONS[:1]))

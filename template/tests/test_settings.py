@@ -19,6 +19,7 @@ def production(**overrides: object) -> Settings:
         "environment": "production",
         "secret_key": STRONG_KEY,
         "database_url": TLS_URL,
+        "allowed_hosts": "api.example.com",
     }
     # model_validate: the given values and the defaults only, never the environment.
     return Settings.model_validate(values | overrides)

@@ -23,6 +23,7 @@ PRODUCTION = {
     "password_hash_time_cost": 3,
     "password_hash_memory_cost": 65_536,
     "password_hash_parallelism": 4,
+    "allowed_hosts": ["testserver"],
 }
 
 

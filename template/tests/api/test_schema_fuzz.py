@@ -54,7 +54,9 @@ def as_httpx_arguments(transport_kwargs: dict[str, Any]) -> dict[str, Any]:
     # The client (and its rolled-back session) is shared by the examples of one test.
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-def test_api_answers_as_its_schema_says(case: schemathesis.Case, todos_client: TestClient) -> None:
+def test_api_answers_as_its_schema_says(
+    case: schemathesis.Case[Any], todos_client: TestClient
+) -> None:
     response = todos_client.request(**as_httpx_arguments(case.as_transport_kwargs()))
 
     case.validate_response(response)
