@@ -6,6 +6,7 @@
                  after each test), `db_session` (on that connection)
     clients.py   `app` (built per test), `async_client`, `client` (sync TestClient)
     owners.py    who owns todos: `ownership`, `make_todo` (and `user`, with JWT auth)
+    cache.py     `cache_overrides` for the app's cache (fakeredis, with the `redis` option)
 
 `pytest --fixtures` lists them all with their docstrings; `pytest --setup-show` shows
 which ones a test sets up and tears down.
@@ -16,4 +17,5 @@ pytest_plugins = [
     "tests.fixtures.database",
     "tests.fixtures.clients",
     "tests.fixtures.owners",
+    "tests.fixtures.cache",
 ]

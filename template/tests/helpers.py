@@ -7,15 +7,11 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, NullPool, make_url
-from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
-    AsyncEngine,
-    AsyncSession,
-    create_async_engine,
-)
+from sqlalchemy import Connection, NullPool
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from app.database import Base
+from app.dialect import create_database_engine
 from app.settings import Settings
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -49,34 +45,6 @@ def make_settings(**overrides: Any) -> Settings:
 def replace_settings(settings: Settings, **changes: Any) -> Settings:
     """A validated copy of `settings` with some fields changed."""
     return make_settings(**(settings.model_dump() | changes))
-
-
-def database_url_for(server_url: str, database: str) -> str:
-    return make_url(server_url).set(database=database).render_as_string(hide_password=False)
-
-
-async def recreate_database(server_url: str, database: str) -> None:
-    """Drop `database` if it exists (left over from an interrupted run) and create it empty."""
-    await _run_on_server(
-        server_url,
-        f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)',
-        f'CREATE DATABASE "{database}"',
-    )
-
-
-async def drop_database(server_url: str, database: str) -> None:
-    await _run_on_server(server_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-
-
-async def _run_on_server(server_url: str, *statements: str) -> None:
-    # CREATE/DROP DATABASE cannot run inside a transaction: autocommit.
-    engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    try:
-        async with engine.connect() as connection:
-            for statement in statements:
-                await connection.exec_driver_sql(statement)
-    finally:
-        await engine.dispose()
 
 
 def alembic_config(connection: Connection) -> Config:
@@ -131,7 +99,7 @@ async def isolated_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
 @asynccontextmanager
 async def isolated_session_on(database_url: str) -> AsyncIterator[AsyncSession]:
     """`isolated_session` on an engine of its own, for an event loop other than the tests'."""
-    engine = create_async_engine(database_url, poolclass=NullPool)
+    engine = create_database_engine(database_url, poolclass=NullPool)
     try:
         async with isolated_session(engine) as session:
             yield session

@@ -1,7 +1,7 @@
 """Migrations: they go up, down and up again, and they match the models exactly.
 
-They run in a database of their own (`migrations_<worker>`), so the other tests'
-schema is never touched.
+They run in an empty database of their own (`empty_database_url`, from
+tests/fixtures/database.py), so the other tests' schema is never touched.
 """
 
 import os
@@ -14,31 +14,16 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, NullPool, inspect
-from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.database import Base, import_models
-from tests.fixtures.database import worker_database_name
-from tests.helpers import (
-    PROJECT_DIR,
-    alembic_config,
-    database_url_for,
-    drop_database,
-    recreate_database,
-)
-
-
-@pytest.fixture
-async def empty_database_url(postgres_server_url: str) -> AsyncIterator[str]:
-    """A fresh, empty database, dropped after the test."""
-    name = worker_database_name("migrations")
-    await recreate_database(postgres_server_url, name)
-    yield database_url_for(postgres_server_url, name)
-    await drop_database(postgres_server_url, name)
+from app.dialect import create_database_engine
+from tests.helpers import PROJECT_DIR, alembic_config
 
 
 @pytest.fixture
 async def empty_connection(empty_database_url: str) -> AsyncIterator[AsyncConnection]:
-    engine = create_async_engine(empty_database_url, poolclass=NullPool)
+    engine = create_database_engine(empty_database_url, poolclass=NullPool)
     try:
         async with engine.connect() as connection:
             yield connection
