@@ -24,6 +24,7 @@ from newapi._errors import (
     StepError,
     TemplateError,
 )
+from newapi._history import copier_git_env, open_history
 from newapi._progress import Steps
 from newapi._template import (
     canonical_source,
@@ -149,7 +150,7 @@ def render(
     staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".newapi", dir=stage_in))
     try:
         try:
-            if request.template is None:
+            if request.template is None and request.vcs_ref is None:
                 with renderable_template() as source:
                     copier.run_copy(
                         str(source),
@@ -160,18 +161,21 @@ def render(
                         quiet=True,
                         unsafe=False,
                     )
-                record_source(staging, canonical_source(), request.vcs_ref or release_ref())
+                record_source(staging, canonical_source(), release_ref())
             else:
-                copier.run_copy(
-                    request.template,
-                    staging,
-                    data=answers,
-                    user_defaults=user_defaults(),
-                    defaults=defaults,
-                    vcs_ref=request.vcs_ref,
-                    quiet=True,
-                    unsafe=False,
-                )
+                # Another source or version: through its history (offline, the bundled one).
+                origin = request.template or canonical_source()
+                with open_history(origin) as history, copier_git_env(history):
+                    copier.run_copy(
+                        origin,
+                        staging,
+                        data=answers,
+                        user_defaults=user_defaults(),
+                        defaults=defaults,
+                        vcs_ref=request.vcs_ref,
+                        quiet=True,
+                        unsafe=False,
+                    )
         except ValueError as error:
             raise InvalidAnswerError(
                 str(error), hint="Fix that answer (see `newapi options`) and run again."

@@ -51,16 +51,32 @@ class History:
         except NewapiError:
             return ""
 
-    def git_env(self) -> dict[str, str]:
-        """Environment that makes git (and so Copier) fetch `source` from `repo`."""
-        env = dict(os.environ)
+    def git_config_env(self) -> dict[str, str]:
+        """Variables that make git (and so Copier) fetch `source` from `repo`."""
         if Path(self.source).exists():
-            return env
-        index = int(env.get("GIT_CONFIG_COUNT", "0"))
-        env[f"GIT_CONFIG_KEY_{index}"] = f"url.{self.repo}.insteadOf"
-        env[f"GIT_CONFIG_VALUE_{index}"] = self.source
-        env["GIT_CONFIG_COUNT"] = str(index + 1)
-        return env
+            return {}
+        index = int(os.environ.get("GIT_CONFIG_COUNT", "0"))
+        return {
+            f"GIT_CONFIG_KEY_{index}": f"url.{self.repo}.insteadOf",
+            f"GIT_CONFIG_VALUE_{index}": self.source,
+            "GIT_CONFIG_COUNT": str(index + 1),
+        }
+
+
+@contextmanager
+def copier_git_env(history: History) -> Iterator[None]:
+    """Let Copier's git calls reach `history.source` through `history.repo`.
+
+    Copier runs git through plumbum, which keeps its own copy of the environment.
+    """
+    extra = history.git_config_env()
+    if not extra:
+        yield
+        return
+    from plumbum import local
+
+    with local.env(**extra):
+        yield
 
 
 def parse_version(ref: str | None) -> Version | None:

@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from newapi._errors import NeedsAnswersError, NewapiError, UsageError
-from newapi._history import History, open_history, parse_version
+from newapi._history import History, copier_git_env, open_history, parse_version
 from newapi._progress import Steps
 
 ANSWERS_FILE = ".copier-answers.yml"
@@ -198,11 +198,9 @@ def _run_copier_update(
     history: History, path: Path, target: str, pretend: bool, defaults: bool, interactive: bool
 ) -> None:
     import copier
-    from plumbum import local  # Copier runs git through plumbum, whose env is its own copy
 
-    extra = {k: v for k, v in history.git_env().items() if k.startswith("GIT_CONFIG")}
     try:
-        with local.env(**extra):
+        with copier_git_env(history):
             copier.run_update(
                 dst_path=path,
                 vcs_ref=target,

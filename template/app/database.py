@@ -2,10 +2,12 @@
 
 import importlib
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends
+from pydantic import AfterValidator
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase
@@ -26,6 +28,19 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def as_utc(value: datetime) -> datetime:
+    """A timestamp the database filled in, with its UTC offset.
+
+    PostgreSQL returns `timestamptz` values with their offset; SQLite stores none, and
+    its CURRENT_TIMESTAMP is UTC, so a naive value from it is UTC.
+    """
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+# For response schemas: timestamps always go out with an offset, whatever the database.
+UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]
 
 
 def import_models() -> None:

@@ -6,11 +6,15 @@ Anything else becomes a plain 500 with no traceback in the body.
 """
 
 import logging
+import re
+from http import HTTPStatus
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +41,14 @@ class AppError(Exception):
 
     def response_headers(self) -> dict[str, str] | None:
         return self.headers
+
+
+class BadRequest(AppError):
+    """What FastAPI answers (as an HTTPException) when it cannot read a body at all."""
+
+    status_code = 400
+    code = "bad_request"
+    description = "The body could not be read (not UTF-8, or not the declared type)"
 
 
 class NotFound(AppError):
@@ -95,6 +107,10 @@ class UpstreamError(AppError):
     description = "A service this one calls failed; nothing was changed"
 
 
+# What any route that reads a request body can answer before it runs.
+BODY_ERRORS: tuple[type[AppError], ...] = (BadRequest, PayloadTooLarge)
+
+
 def error_body(detail: str, code: str) -> dict[str, str]:
     return ErrorBody(detail=detail, code=code).model_dump()
 
@@ -116,6 +132,41 @@ async def handle_app_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def status_code_name(status_code: int) -> str:
+    """`405` -> `"method_not_allowed"`: the `code` of the errors FastAPI raises itself."""
+    try:
+        phrase = HTTPStatus(status_code).phrase
+    except ValueError:
+        return "error"
+    return re.sub(r"[^a-z0-9]+", "_", phrase.lower()).strip("_")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette's 405 names only one route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        route_methods = getattr(route, "methods", None)
+        if route_methods and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= route_methods
+    return sorted(methods)
+
+
+async def handle_http_exception(request: Request, exc: Exception) -> Response:
+    """FastAPI's and Starlette's own errors (404, 405, 400...) in the same `ErrorBody` shape."""
+    assert isinstance(exc, HTTPException)  # registered for HTTPException only
+    headers = dict(exc.headers or {})
+    if exc.status_code in {204, 304}:  # no body allowed
+        return Response(status_code=exc.status_code, headers=headers)
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    return JSONResponse(
+        error_body(detail, status_code_name(exc.status_code)),
+        status_code=exc.status_code,
+        headers=headers,
+    )
+
+
 async def handle_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     logger.error("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return JSONResponse(
@@ -125,4 +176,5 @@ async def handle_unexpected_error(request: Request, exc: Exception) -> JSONRespo
 
 def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, handle_app_error)
+    app.add_exception_handler(HTTPException, handle_http_exception)
     app.add_exception_handler(Exception, handle_unexpected_error)

@@ -4,12 +4,11 @@ import re
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import make_url
 
-from app.settings import Settings, normalise_database_url
+from app.settings import Settings
+from tests.fixtures.database import PRODUCTION_DATABASE_URL
 from tests.helpers import PROJECT_DIR, make_settings
 
-TLS_URL = "postgresql+asyncpg://app:pw@db.example.com/app?ssl=require"
 STRONG_KEY = "3f9a6c0e5b2d4f8e1a7c9b0d2e4f6a8c"
 
 
@@ -18,42 +17,17 @@ def production(**overrides: object) -> Settings:
     values: dict[str, object] = {
         "environment": "production",
         "secret_key": STRONG_KEY,
-        "database_url": TLS_URL,
+        "database_url": PRODUCTION_DATABASE_URL,
         "allowed_hosts": "api.example.com",
     }
     # model_validate: the given values and the defaults only, never the environment.
     return Settings.model_validate(values | overrides)
 
 
-@pytest.mark.parametrize(
-    ("given", "expected"),
-    [
-        ("postgres://u:p@h:5432/db", "postgresql+asyncpg://u:p@h:5432/db"),
-        ("postgresql://u:p@h/db", "postgresql+asyncpg://u:p@h/db"),
-        ("postgresql+asyncpg://u@h/db", "postgresql+asyncpg://u@h/db"),
-        ("postgresql://u@h/db?sslmode=require", "postgresql+asyncpg://u@h/db?ssl=require"),
-        (
-            "postgresql://postgres:@/db?host=/tmp/sock",
-            "postgresql+asyncpg://postgres:@/db?host=/tmp/sock",
-        ),
-    ],
-    ids=["heroku-style", "libpq-style", "already-asyncpg", "sslmode", "unix-socket"],
-)
-def test_database_url_is_normalised_for_asyncpg(given: str, expected: str) -> None:
-    assert make_url(normalise_database_url(given)) == make_url(expected)
-
-
-@pytest.mark.parametrize("url", ["mysql://u@h/db", "sqlite:///db.sqlite3", "not a url"])
-def test_database_url_must_be_postgresql(url: str) -> None:
-    with pytest.raises(ValidationError, match="DATABASE_URL must be a PostgreSQL URL"):
-        make_settings(database_url=url)
-
-
 def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ENVIRONMENT", "test")
     monkeypatch.setenv("DEBUG", "true")
     monkeypatch.setenv("LOG_LEVEL", "warning")
-    monkeypatch.setenv("DATABASE_URL", "postgres://u@h/db")
     monkeypatch.setenv("CORS_ORIGINS", "https://a.example, https://b.example")
     monkeypatch.setenv("WEBHOOK_URL", "")
 
@@ -61,7 +35,6 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
 
     assert settings.debug is True
     assert settings.log_level == "WARNING"
-    assert settings.database_url == "postgresql+asyncpg://u@h/db"
     assert settings.cors_origins == ["https://a.example", "https://b.example"]
     assert settings.webhook_url is None  # an empty variable counts as unset
 
@@ -117,16 +90,6 @@ def test_production_uses_strong_password_hashing() -> None:
         ),
         pytest.param({"database_url": None}, "DATABASE_URL is required", id="no-database"),
         pytest.param(
-            {"database_url": "postgresql://app@db.example.com/app"},
-            "DATABASE_URL must use TLS",
-            id="no-tls",
-        ),
-        pytest.param(
-            {"database_url": "postgresql://app@db.example.com/app?sslmode=prefer"},
-            "DATABASE_URL must use TLS",
-            id="tls-optional",
-        ),
-        pytest.param(
             {"password_hash_memory_cost": 8},
             "PASSWORD_HASH_MEMORY_COST",
             id="cheap-password-hashing",
@@ -136,14 +99,6 @@ def test_production_uses_strong_password_hashing() -> None:
 def test_production_refuses_unsafe_settings(overrides: dict[str, object], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         production(**overrides)
-
-
-def test_production_allows_plain_connections_on_a_private_network() -> None:
-    settings = production(
-        database_url="postgresql://app@db.internal/app", database_require_tls=False
-    )
-
-    assert settings.database_url == "postgresql+asyncpg://app@db.internal/app"
 
 
 def test_outside_production_anything_goes() -> None:

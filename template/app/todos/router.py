@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from app.deps import SessionDep
-from app.errors import NotFound, PayloadTooLarge, UpstreamError, error_responses
+from app.errors import BODY_ERRORS, NotFound, UpstreamError, error_responses
 from app.todos import service
 from app.todos.dependencies import ValidTodo
 from app.todos.models import Todo
@@ -26,7 +26,7 @@ _NOT_FOUND = error_responses(NotFound)
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=TodoRead,
-    responses=error_responses(PayloadTooLarge),
+    responses=error_responses(*BODY_ERRORS),
 )
 async def create_todo(data: TodoCreate, session: SessionDep, ownership: OwnershipDep) -> Todo:
     return await service.create_todo(session=session, ownership=ownership, data=data)
@@ -55,7 +55,7 @@ async def read_todo(todo: ValidTodo) -> Todo:
 @router.patch(
     "/{todo_id}",
     response_model=TodoRead,
-    responses=error_responses(NotFound, PayloadTooLarge, UpstreamError),
+    responses=error_responses(NotFound, *BODY_ERRORS, UpstreamError),
 )
 async def update_todo(
     todo: ValidTodo, changes: TodoUpdate, session: SessionDep, webhooks: WebhooksDep

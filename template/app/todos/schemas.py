@@ -1,8 +1,8 @@
-from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
 
+from app.database import UtcDatetime
 from app.todos.models import TITLE_MAX_LENGTH
 
 Title = Annotated[
@@ -40,7 +40,7 @@ class TodoRead(BaseModel):
     id: int
     title: str
     done: bool
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class TodoPage(BaseModel):

@@ -10,13 +10,7 @@ from app.auth.rate_limit import LoginLimiterDep, client_address, login_limiter_l
 from app.auth.schemas import Token
 from app.auth.tokens import create_access_token
 from app.deps import SessionDep, SettingsDep
-from app.errors import (
-    Conflict,
-    PayloadTooLarge,
-    TooManyRequests,
-    Unauthorized,
-    error_responses,
-)
+from app.errors import BODY_ERRORS, Conflict, TooManyRequests, Unauthorized, error_responses
 from app.users import service as users_service
 from app.users.models import User
 from app.users.schemas import UserCreate, UserRead
@@ -25,7 +19,7 @@ router = APIRouter(
     prefix="/auth",
     tags=["auth"],
     lifespan=login_limiter_lifespan,
-    responses=error_responses(PayloadTooLarge),
+    responses=error_responses(*BODY_ERRORS),
 )
 
 

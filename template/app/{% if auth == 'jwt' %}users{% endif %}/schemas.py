@@ -1,8 +1,8 @@
-from datetime import datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from app.database import UtcDatetime
 from app.users.models import EMAIL_MAX_LENGTH
 
 MIN_PASSWORD_LENGTH = 8
@@ -37,4 +37,4 @@ class UserRead(BaseModel):
 
     id: int
     email: str
-    created_at: datetime
+    created_at: UtcDatetime
