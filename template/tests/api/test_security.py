@@ -1,0 +1,225 @@
+"""Secure defaults every response gets: security headers, the host check, the body limit."""
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from app.factory import create_app
+from app.middleware import API_CSP, DOCS_CSP, HSTS
+from app.settings import Settings
+from tests.helpers import replace_settings
+
+INVALID_HOST = {"detail": "Invalid host header", "code": "invalid_host"}
+
+
+def assert_security_headers(response: httpx.Response, csp: str = API_CSP) -> None:
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Content-Security-Policy"] == csp
+
+
+@pytest.mark.parametrize("url", ["/health", "/openapi.json", "/no-such-page"])
+async def test_every_response_has_security_headers(
+    async_client: httpx.AsyncClient, url: str
+) -> None:
+    response = await async_client.get(url)
+
+    assert_security_headers(response)
+
+
+def test_server_errors_have_security_headers_too(app: FastAPI) -> None:
+    @app.get("/boom")
+    async def boom() -> None:
+        msg = "secret internals"
+        raise RuntimeError(msg)
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/boom", headers={"X-Request-ID": "req-500"})
+
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Internal server error", "code": "internal_error"}
+    assert "secret internals" not in response.text
+    assert "Traceback" not in response.text
+    assert response.headers["X-Request-ID"] == "req-500"
+    assert_security_headers(response)
+
+
+@pytest.mark.parametrize("url", ["/docs", "/redoc", "/docs/oauth2-redirect"])
+async def test_docs_pages_get_a_csp_that_lets_them_load(
+    async_client: httpx.AsyncClient, url: str
+) -> None:
+    response = await async_client.get(url)
+
+    assert response.status_code == 200
+    assert_security_headers(response, csp=DOCS_CSP)
+    # What the pages load: the CDN's script and styles, and the schema from this origin.
+    assert "https://cdn.jsdelivr.net" in response.text
+    assert "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net" in DOCS_CSP
+
+
+async def test_hsts_only_over_https(app: FastAPI, async_client: httpx.AsyncClient) -> None:
+    plain = await async_client.get("/health")
+    secure = await async_client.get("https://testserver/health")
+
+    assert "Strict-Transport-Security" not in plain.headers
+    assert secure.headers["Strict-Transport-Security"] == HSTS
+
+
+class TestHstsAlways:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return replace_settings(settings, hsts_always=True)
+
+    async def test_hsts_on_plain_http_too(self, async_client: httpx.AsyncClient) -> None:
+        response = await async_client.get("/health")
+
+        assert response.headers["Strict-Transport-Security"] == HSTS
+
+
+class TestAllowedHosts:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return replace_settings(settings, allowed_hosts=["api.example.com", "*.example.org"])
+
+    @pytest.mark.parametrize(
+        "host",
+        ["api.example.com", "API.example.com:8443", "eu.example.org", "a.b.example.org"],
+    )
+    async def test_allowed_hosts_are_served(
+        self, async_client: httpx.AsyncClient, host: str
+    ) -> None:
+        response = await async_client.get("/openapi.json", headers={"Host": host})
+
+        assert response.status_code == 200
+
+    @pytest.mark.parametrize(
+        "host", ["evil.example", "example.org", "api.example.com.evil.example", "[::1]:8000", ""]
+    )
+    async def test_other_hosts_get_400(self, async_client: httpx.AsyncClient, host: str) -> None:
+        response = await async_client.get("/openapi.json", headers={"Host": host})
+
+        assert response.status_code == 400
+        assert response.json() == INVALID_HOST
+        assert_security_headers(response)
+
+    async def test_health_answers_any_host(self, async_client: httpx.AsyncClient) -> None:
+        # Platform probes (Docker HEALTHCHECK, Fly, Railway) send a Host of their own.
+        response = await async_client.get("/health", headers={"Host": "10.0.0.7:8000"})
+
+        assert response.status_code == 200
+
+
+@pytest.mark.parametrize("host", ["localhost:8000", "127.0.0.1", "test", "testserver"])
+async def test_development_hosts_are_allowed_by_default(
+    async_client: httpx.AsyncClient, host: str
+) -> None:
+    response = await async_client.get("/openapi.json", headers={"Host": host})
+
+    assert response.status_code == 200
+
+
+async def test_unknown_hosts_are_refused_by_default(async_client: httpx.AsyncClient) -> None:
+    response = await async_client.get("/openapi.json", headers={"Host": "attacker.example"})
+
+    assert (response.status_code, response.json()) == (400, INVALID_HOST)
+
+
+class TestBodyLimit:
+    LIMIT = 64
+
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return replace_settings(settings, max_body_bytes=self.LIMIT)
+
+    @pytest.fixture
+    def too_large(self) -> dict[str, str]:
+        return {"detail": f"The request body is larger than {self.LIMIT} bytes", "code": "payload_too_large"}
+
+    async def test_a_body_within_the_limit_is_read(
+        self, todos_async_client: httpx.AsyncClient
+    ) -> None:
+        response = await todos_async_client.post("/todos", json={"title": "x" * 40})
+
+        assert response.status_code == 201
+
+    async def test_a_declared_length_over_the_limit_is_413(
+        self, todos_async_client: httpx.AsyncClient, too_large: dict[str, str]
+    ) -> None:
+        response = await todos_async_client.post("/todos", json={"title": "x" * self.LIMIT})
+
+        assert response.status_code == 413
+        assert response.json() == too_large
+        assert_security_headers(response)
+
+    async def test_a_streamed_body_over_the_limit_is_413(
+        self, todos_async_client: httpx.AsyncClient, too_large: dict[str, str]
+    ) -> None:
+        async def chunks() -> AsyncIterator[bytes]:
+            yield b'{"title": "'
+            for _ in range(10):
+                yield b"x" * 10
+            yield b'"}'
+
+        # A generator body is sent chunked: no Content-Length to check up front.
+        response = await todos_async_client.post(
+            "/todos", content=chunks(), headers={"Content-Type": "application/json"}
+        )
+
+        assert "Content-Length" not in response.request.headers
+        assert response.status_code == 413
+        assert response.json() == too_large
+
+    async def test_a_streamed_body_within_the_limit_is_read(
+        self, todos_async_client: httpx.AsyncClient
+    ) -> None:
+        async def chunks() -> AsyncIterator[bytes]:
+            yield b'{"title": '
+            yield b'"streamed"}'
+
+        response = await todos_async_client.post(
+            "/todos", content=chunks(), headers={"Content-Type": "application/json"}
+        )
+
+        assert response.status_code == 201
+        assert response.json()["title"] == "streamed"
+
+
+async def test_unknown_routes_and_methods_get_the_error_shape(
+    async_client: httpx.AsyncClient,
+) -> None:
+    missing = await async_client.get("/no-such-page")
+    wrong_method = await async_client.put("/todos")
+
+    assert (missing.status_code, missing.json()) == (
+        404,
+        {"detail": "Not Found", "code": "not_found"},
+    )
+    assert (wrong_method.status_code, wrong_method.json()) == (
+        405,
+        {"detail": "Method Not Allowed", "code": "method_not_allowed"},
+    )
+    # Every method the path serves, not only the first route's.
+    assert wrong_method.headers["Allow"] == "GET, POST"
+
+
+def test_production_builds_with_allowed_hosts_only(settings: Settings) -> None:
+    production = replace_settings(
+        settings,
+        environment="production",
+        secret_key="k" * 40,
+        database_require_tls=False,  # the test database, on this machine
+        password_hash_time_cost=3,
+        password_hash_memory_cost=65_536,
+        allowed_hosts=["api.example.com"],
+    )
+    app = create_app(production)
+
+    with TestClient(app, base_url="https://api.example.com") as client:
+        assert client.get("/openapi.json").status_code == 404  # docs are off
+        assert client.get("/health", headers={"Host": "10.0.0.7"}).status_code == 200
+        refused = client.get("/todos", headers={"Host": "testserver"})
+    assert (refused.status_code, refused.json()) == (400, INVALID_HOST)
