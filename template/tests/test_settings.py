@@ -89,6 +89,10 @@ def test_production_uses_strong_password_hashing() -> None:
             id="placeholder-key",
         ),
         pytest.param({"database_url": None}, "DATABASE_URL is required", id="no-database"),
+        pytest.param({"allowed_hosts": None}, "ALLOWED_HOSTS is required", id="no-allowed-hosts"),
+        pytest.param(
+            {"cors_origins": ["*"]}, "CORS_ORIGINS cannot contain '\\*'", id="cors-wildcard"
+        ),
         pytest.param(
             {"password_hash_memory_cost": 8},
             "PASSWORD_HASH_MEMORY_COST",
@@ -114,3 +118,48 @@ def test_env_example_documents_every_setting() -> None:
     assigned = set(re.findall(r"^([A-Z_]+)=", text, flags=re.MULTILINE))
     assert assigned <= names, "unknown settings in .env.example"
     assert {name for name in names if name not in text} == set()
+
+
+def test_secret_key_has_no_usable_default() -> None:
+    settings = Settings.model_validate({})
+
+    assert settings.secret_key is None  # a random per-process key outside production
+    with pytest.raises(ValidationError, match="SECRET_KEY is required"):
+        Settings.model_validate({"environment": "production"})
+
+
+def test_allowed_hosts_default_to_local_names_outside_production() -> None:
+    settings = make_settings()
+
+    assert settings.allowed_hosts is None
+    assert settings.trusted_hosts == ["localhost", "127.0.0.1", "test", "testserver"]
+
+
+def test_allowed_hosts_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALLOWED_HOSTS", "api.example.com, *.example.org")
+
+    assert Settings(_env_file=None).trusted_hosts == ["api.example.com", "*.example.org"]
+
+
+def test_production_accepts_any_host_only_when_told() -> None:
+    assert production(allowed_hosts="*").trusted_hosts == ["*"]
+
+
+@pytest.mark.parametrize("environment", ["development", "test", "production"])
+def test_cors_wildcard_with_credentials_is_refused_everywhere(environment: str) -> None:
+    with pytest.raises(ValidationError, match="CORS_ORIGINS cannot contain"):
+        production(environment=environment, cors_origins="https://a.example,*")
+
+
+def test_cors_wildcard_is_accepted_without_credentials() -> None:
+    settings = production(cors_origins="*", cors_allow_credentials=False)
+
+    assert settings.cors_origins == ["*"]
+
+
+@pytest.mark.parametrize(
+    "origin", ["https://app.example.com/", "app.example.com", "https://a.example/path", "ftp://a"]
+)
+def test_cors_origins_must_be_origins(origin: str) -> None:
+    with pytest.raises(ValidationError, match="CORS_ORIGINS entries are origins"):
+        make_settings(cors_origins=[origin])
