@@ -42,12 +42,13 @@ def step_times(output: str) -> dict[str, float]:
     return {m["label"]: float(m["seconds"]) for m in _STEP.finditer(output)}
 
 
-def installed_project(config: Config) -> Path:
-    """An open-API project, created and installed (uv lock + sync) once per invocation."""
-    project = config.workdir / "projects" / "svc"
+def installed_project(config: Config, database: str = "postgresql") -> Path:
+    """An open-API project on `database`, created and installed once per invocation."""
+    project = config.workdir / "projects" / f"svc-{database}"
     if not (project / ".venv").is_dir():
         project.parent.mkdir(parents=True, exist_ok=True)
-        execute(create_command("svc", OPEN_API, "--no-git"), cwd=project.parent)
+        answers = OPEN_API | {"database": database}
+        execute(create_command(project.name, answers, "--no-git"), cwd=project.parent)
     return project
 
 

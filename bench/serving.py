@@ -171,6 +171,7 @@ def _service_env(config: Config, project: Path, database_url: str) -> dict[str, 
         "DATABASE_URL": database_url,
         "DATABASE_REQUIRE_TLS": "false",  # loopback or a Unix socket, not a network
         "SECRET_KEY": secrets.token_urlsafe(48),
+        "ALLOWED_HOSTS": HOST,
         "WEB_CONCURRENCY": "1",
     }
 

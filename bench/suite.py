@@ -26,9 +26,11 @@ METHOD = (
     "POSTing a todo and GETting it back, half through `client` (TestClient), half through "
     "`async_client`. `uv run pytest -q` runs them with the project's SAVEPOINT isolation "
     "serially and with `-n 2`, and under a conftest override that runs create_all before and "
-    "drop_all after every test (tests/api/bench/naive). Per-test times are pytest's own "
-    "setup/call/teardown durations, recorded by a conftest hook; per run the median over the "
-    f"tests, then the median of {RUNS} rounds (1 with --quick) after one warm-up round. "
+    "drop_all after every test (tests/api/bench/naive); when the template offers "
+    "database=sqlite, the isolated tests also run serially in a SQLite project. Per-test "
+    "times are pytest's own setup/call/teardown durations, recorded by a conftest hook; "
+    f"per run the median over the tests, then the median of {RUNS} rounds (1 with --quick) "
+    "after one warm-up round. "
     "Embedded PostgreSQL unless --database-url (TEST_DATABASE_URL)."
 )
 FILES = [
@@ -62,20 +64,29 @@ class SuiteRun:
 
 
 def run(config: Config, results: Results) -> None:
-    project = installed_project(config)
-    copy_into(project, FILES)
-    for package in PACKAGES:
-        (project / package / "__init__.py").touch()
-    isolated, parallel, naive = rounds(
-        [partial(_pytest, config, project, args) for args in VARIANTS.values()],
-        warmup=config.warmup,
-        runs=config.runs(RUNS),
-    )
-    results.figures += _figures(config, isolated, parallel, naive)
-    if not any(q.name == "database" and "sqlite" in q.choices for q in questions()):
+    postgres = _prepared(config, "postgresql")
+    variants = [partial(_pytest, config, postgres, args) for args in VARIANTS.values()]
+    sqlite = any(q.name == "database" and "sqlite" in q.choices for q in questions())
+    if sqlite:
+        isolated_only = VARIANTS["isolated"]
+        variants.append(partial(_pytest, config, _prepared(config, "sqlite"), isolated_only))
+    samples = rounds(variants, warmup=config.warmup, runs=config.runs(RUNS))
+    results.figures += _figures(config, *samples[:3])
+    if sqlite:
+        results.figures += _sqlite_figures(samples[0], samples[3])
+    else:
         results.notes.append(
             "suite: SQLite skipped: the template's `database` question offers postgresql only."
         )
+
+
+def _prepared(config: Config, database: str) -> Path:
+    """The installed project on `database`, with the benchmark's tests copied in."""
+    project = installed_project(config, database)
+    copy_into(project, FILES)
+    for package in PACKAGES:
+        (project / package / "__init__.py").touch()
+    return project
 
 
 def _pytest(config: Config, project: Path, args: list[str]) -> SuiteRun:
@@ -135,6 +146,26 @@ def _figures(
             [r.fixtures() * 1000 for r in naive],
             ("isolated", [r.fixtures() * 1000 for r in isolated]),
             min_ratio=ISOLATION_MIN_RATIO,
+        ),
+    ]
+
+
+def _sqlite_figures(postgres: list[SuiteRun], sqlite: list[SuiteRun]) -> list[Figure]:
+    baseline = "PostgreSQL, isolated"
+    return [
+        compare(
+            "suite",
+            "SQLite (database=sqlite), isolated, serial: wall",
+            "s",
+            [r.wall for r in sqlite],
+            (baseline, [r.wall for r in postgres]),
+        ),
+        compare(
+            "suite",
+            "SQLite, isolated, serial: per test (median)",
+            "ms",
+            [r.per_test() * 1000 for r in sqlite],
+            (baseline, [r.per_test() * 1000 for r in postgres]),
         ),
     ]
 

@@ -162,6 +162,27 @@ def runtime_environment(
     return env
 
 
+def install_like_the_image(project: Path, venv: Path) -> None:
+    """Install `project` into `venv` as the image's builder stage does.
+
+    The builder's `uv sync ...` commands, in order and with its uv settings (`uv lock`
+    first, as `newapi create` does), with the running interpreter and no downloads.
+    """
+    builder = parse_dockerfile((project / "Dockerfile").read_text(encoding="utf-8")).stages[0]
+    env = {
+        **os.environ,
+        **builder.env,
+        "UV_PROJECT_ENVIRONMENT": str(venv),
+        "UV_PYTHON": sys.executable,
+        "UV_PYTHON_DOWNLOADS": "never",
+    }
+    uv = tool("uv")
+    syncs = [argv for argv in builder.run_commands() if argv[:2] == ["uv", "sync"]]
+    assert syncs, "the builder stage installs nothing with `uv sync`"
+    for argv in [["uv", "lock"], *syncs]:
+        run_tool([uv, *argv[1:]], cwd=project, env=env)
+
+
 # --------------------------------------------------------------------------- .dockerignore
 
 

@@ -1,4 +1,5 @@
-"""The option combinations we support, as data (ids read like `auth:none-deploy:fly-ci:github`)."""
+"""The option combinations we support, as data (ids read like
+`auth:none-database:sqlite-redis:off-deploy:fly-ci:github`)."""
 
 from __future__ import annotations
 
@@ -8,27 +9,49 @@ from typing import Any
 import pytest
 
 AUTH = ("jwt", "none")
+DATABASE = ("postgresql", "sqlite")
+REDIS = (False, True)
 DEPLOY: tuple[tuple[str, ...], ...] = ((), ("fly",), ("railway",), ("fly", "railway"))
 CI = ("github", "none")
 
 
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, list):
+        return "+".join(value) or "none"
+    return str(value)
+
+
 def combination_id(answers: dict[str, Any]) -> str:
-    parts = []
-    for key, value in answers.items():
-        shown = "+".join(value) or "none" if isinstance(value, list) else str(value)
-        parts.append(f"{key}:{shown}")
-    return "-".join(parts)
+    return "-".join(f"{key}:{_shown(value)}" for key, value in answers.items())
 
 
+def combination(
+    auth: str, database: str, redis: bool, deploy: tuple[str, ...] | list[str], ci: str
+) -> dict[str, Any]:
+    """One set of answers, keys in the order the ids show them."""
+    return {"auth": auth, "database": database, "redis": redis, "deploy": list(deploy), "ci": ci}
+
+
+# Every supported combination: the full product (64), rendered and checked by the fast tier.
 ALL_COMBINATIONS: list[dict[str, Any]] = [
-    {"auth": auth, "deploy": list(deploy), "ci": ci}
-    for auth, deploy, ci in itertools.product(AUTH, DEPLOY, CI)
+    combination(*answers) for answers in itertools.product(AUTH, DATABASE, REDIS, DEPLOY, CI)
 ]
 
-# The set whose projects are installed and whose own test suites run (every value at least once).
+# The options that change Python code; deploy and ci add only YAML, TOML and JSON files.
+CODE_COMBINATIONS: list[dict[str, Any]] = [
+    combination(auth, database, redis, ("fly", "railway"), "github")
+    for auth, database, redis in itertools.product(AUTH, DATABASE, REDIS)
+]
+
+# The set whose projects are installed and whose own test suites run: every option
+# value at least once, the defaults first (the CI matrix lists these ids, in this order).
 RUN_COMBINATIONS: list[dict[str, Any]] = [
-    {"auth": "jwt", "deploy": ["fly", "railway"], "ci": "github"},
-    {"auth": "none", "deploy": [], "ci": "none"},
+    combination("jwt", "postgresql", False, ("fly", "railway"), "github"),  # the defaults
+    combination("none", "sqlite", False, (), "none"),
+    combination("jwt", "postgresql", True, ("fly", "railway"), "github"),
+    combination("jwt", "sqlite", True, ("railway",), "github"),
 ]
 
 

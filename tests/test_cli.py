@@ -187,6 +187,50 @@ def test_data_sets_any_answer_and_wins_over_flags(runner: CliRunner, in_tmp: Pat
     assert answers["deploy"] == []
 
 
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        pytest.param(["--redis"], True, id="flag-on"),
+        pytest.param(["--no-redis"], False, id="flag-off"),
+        pytest.param(["-d", "redis=true"], True, id="data-true"),
+        pytest.param(["-d", "redis=No"], False, id="data-no"),
+        pytest.param([], False, id="default"),
+    ],
+)
+def test_redis_is_a_yes_no_answer(
+    runner: CliRunner, in_tmp: Path, args: list[str], expected: bool
+) -> None:
+    result = runner.invoke(app, ["create", "svc", *FAST, "--no-git", "--ci", "none", *args])
+
+    assert result.exit_code == 0, result.output
+    answers = yaml.safe_load((in_tmp / "svc" / ".copier-answers.yml").read_text())
+    assert answers["redis"] is expected
+    assert (in_tmp / "svc" / "app" / "todos" / "stats.py").is_file()
+    cache = (in_tmp / "svc" / "app" / "cache.py").read_text()
+    assert ("from redis.asyncio import Redis" in cache) is expected
+
+
+def test_a_redis_answer_that_is_not_yes_or_no_is_refused(
+    runner: CliRunner, in_tmp: Path
+) -> None:
+    result = runner.invoke(app, ["create", "svc", *FAST, "--data", "redis=maybe"])
+
+    assert result.exit_code == 2
+    assert "is not true or false" in result.output
+    assert list(in_tmp.iterdir()) == []
+
+
+def test_sqlite_is_a_database_choice(runner: CliRunner, in_tmp: Path) -> None:
+    result = runner.invoke(
+        app, ["create", "svc", *FAST, "--no-git", "--database", "sqlite", "--deploy", "none"]
+    )
+
+    assert result.exit_code == 0, result.output
+    answers = yaml.safe_load((in_tmp / "svc" / ".copier-answers.yml").read_text())
+    assert answers["database"] == "sqlite"
+    assert "aiosqlite" in (in_tmp / "svc" / "pyproject.toml").read_text()
+
+
 def test_template_and_vcs_ref_are_recorded(
     runner: CliRunner, in_tmp: Path, template_repo: Path
 ) -> None:
@@ -205,9 +249,13 @@ def test_options_lists_every_question(runner: CliRunner) -> None:
     result = runner.invoke(app, ["options"])
 
     assert result.exit_code == 0
-    for question in ("project_name", "database", "auth", "deploy", "ci", "python_version"):
+    for question in (
+        "project_name", "database", "auth", "redis", "deploy", "ci", "python_version",
+    ):  # fmt: skip
         assert question in result.output
     assert "jwt, none" in result.output
+    assert "postgresql, sqlite" in result.output
+    assert "true, false" in result.output
 
 
 @pytest.mark.usefixtures("in_tmp")

@@ -40,6 +40,7 @@ from tests._deploy_checks import (
     docker_available,
     free_port,
     http,
+    install_like_the_image,
     option_value,
     parse_dockerfile,
     plain_postgres_url,
@@ -502,19 +503,7 @@ def smoke_project(
         project = where / "project"
         shutil.copytree(rendered(auth=auth, python_version=RUNNING_PYTHON), project)
         venv = where / "runtime-venv"
-        builder = dockerfile_of(project).stages[0]
-        env = {
-            **os.environ,
-            **builder.env,
-            "UV_PROJECT_ENVIRONMENT": str(venv),
-            "UV_PYTHON": sys.executable,
-            "UV_PYTHON_DOWNLOADS": "never",
-        }
-        uv = tool("uv")
-        syncs = [argv for argv in builder.run_commands() if argv[:2] == ["uv", "sync"]]
-        assert syncs, "the builder stage installs nothing with `uv sync`"
-        for argv in [["uv", "lock"], *syncs]:
-            run_tool([uv, *argv[1:]], cwd=project, env=env)
+        install_like_the_image(project, venv)
         built[auth] = (project, venv)
         return built[auth]
 
@@ -573,6 +562,7 @@ def test_smoke_runs_the_image_recipe_without_a_container(
         SECRET_KEY=secrets.token_urlsafe(36)[:48],
         DATABASE_URL=fresh_database(venv),
         DATABASE_REQUIRE_TLS="false",
+        ALLOWED_HOSTS="127.0.0.1",
         WEB_CONCURRENCY=workers,
     )
 
@@ -664,6 +654,7 @@ def test_smoke_inside_the_real_image(rendered: Render, tmp_path: Path) -> None:
         "-e", f"SECRET_KEY={secret_key}",
         "-e", f"DATABASE_URL=postgresql://postgres:{password}@{names['db']}:5432/app",
         "-e", "DATABASE_REQUIRE_TLS=false",
+        "-e", "ALLOWED_HOSTS=127.0.0.1",
     ]  # fmt: skip
     docker("build", "--tag", tag, str(project))
     docker("network", "create", net)

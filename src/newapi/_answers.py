@@ -38,7 +38,13 @@ def collect_answers(name: str, flags: Mapping[str, Any], data: Iterable[str]) ->
     return answers
 
 
+_TRUE = frozenset({"true", "yes", "on", "1"})
+_FALSE = frozenset({"false", "no", "off", "0"})
+
+
 def _parse_value(question: Question, raw: str) -> Any:
+    if question.type == "bool":
+        return _parse_bool(question, raw)
     if not question.multiselect:
         return raw
     try:
@@ -55,6 +61,23 @@ def _parse_value(question: Question, raw: str) -> Any:
     return value
 
 
+def _parse_bool(question: Question, raw: str) -> bool:
+    """`true`/`false` (also yes/no, on/off, 1/0, any case), refused otherwise.
+
+    Copier would cast these strings itself, but an unknown word would fail deep inside
+    it; parsing here gives a clear message first.
+    """
+    word = raw.strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise UsageError(
+        f"--data {question.name}={raw!r} is not true or false.",
+        hint=f"Write it like --data {question.name}=true or --data {question.name}=false.",
+    )
+
+
 def options_table() -> Table:
     """Every question, its choices and default, as `newapi options` prints them."""
     table = Table(title="Template questions (flags: --KEY VALUE, or --data KEY=VALUE)")
@@ -69,8 +92,12 @@ def options_table() -> Table:
             default = "(derived from the name)"
         elif q.multiselect:
             default = ", ".join(q.default or []) or "(none)"
+        elif q.type == "bool":
+            default = str(bool(q.default)).lower()
         else:
             default = "" if q.default is None else str(q.default)
         choices = ("any of: " if q.multiselect else "") + ", ".join(q.choices) if q.choices else ""
+        if q.type == "bool":
+            choices = "true, false"
         table.add_row(q.name, choices or "(free text)", default, q.help)
     return table

@@ -114,6 +114,7 @@ class Question:
     choices: tuple[str, ...]
     default: Any
     multiselect: bool
+    type: str = "str"
 
     @property
     def derived(self) -> bool:
@@ -138,6 +139,7 @@ def questions() -> tuple[Question, ...]:
                 choices=tuple(str(v) for v in values),
                 default=spec.get("default"),
                 multiselect=bool(spec.get("multiselect", False)),
+                type=str(spec.get("type", "str")),
             )
         )
     return tuple(found)

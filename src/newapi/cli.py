@@ -85,8 +85,17 @@ def create(
         str | None,
         typer.Option(help="Python version of the project (default: this interpreter's)."),
     ] = None,
-    database: Annotated[str | None, typer.Option(help="Database: postgresql.")] = None,
+    database: Annotated[
+        str | None, typer.Option(help="Database: postgresql or sqlite (one machine, a file).")
+    ] = None,
     auth: Annotated[str | None, typer.Option(help="Authentication: jwt or none.")] = None,
+    redis: Annotated[
+        bool | None,
+        typer.Option(
+            "--redis/--no-redis",
+            help="Redis cache (a cached GET /stats/todos, Redis in /health); default: no.",
+        ),
+    ] = None,
     deploy: Annotated[
         list[str] | None,
         typer.Option(help="Deploy target, repeatable: fly, railway; `none` for neither."),
@@ -134,6 +143,7 @@ def create(
             "python_version": python_version,
             "database": database,
             "auth": auth,
+            "redis": redis,
             "deploy": deploy,
             "ci": ci,
         }

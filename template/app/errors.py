@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
@@ -99,6 +100,25 @@ class TooManyRequests(AppError):
         return {"Retry-After": str(self.retry_after)}
 
 
+class DatabaseUnavailable(AppError):
+    """The database cannot be reached (down, restarting, pool exhausted): try again soon."""
+
+    status_code = 503
+    code = "database_unavailable"
+    description = "The database cannot be reached right now: retry after Retry-After seconds"
+    headers: ClassVar[dict[str, str] | None] = {"Retry-After": "5"}
+
+
+# Failures to reach the database, as SQLAlchemy and asyncpg raise them (a refused or
+# dropped connection surfaces as Python's ConnectionError while connecting).
+DATABASE_UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.TimeoutError,
+    ConnectionError,
+)
+
+
 class UpstreamError(AppError):
     """A service this one calls failed or timed out: 502, so clients know it was not them."""
 
@@ -141,14 +161,23 @@ def status_code_name(status_code: int) -> str:
     return re.sub(r"[^a-z0-9]+", "_", phrase.lower()).strip("_")
 
 
+# The methods a 405's Allow header can list (HEAD and OPTIONS are not routed here).
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
 def allowed_methods(request: Request) -> list[str]:
-    """Every method some route serves at this path (Starlette's 405 names only one route's)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        route_methods = getattr(route, "methods", None)
-        if route_methods and route.matches(request.scope)[0] is not Match.NONE:
-            methods |= route_methods
-    return sorted(methods)
+    """Every method some route serves at this path (Starlette's 405 names only one route's).
+
+    Asks the router itself, method by method, so included routers count too.
+    """
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
 
 
 async def handle_http_exception(request: Request, exc: Exception) -> Response:
@@ -167,6 +196,14 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
     )
 
 
+async def handle_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    logger.warning(
+        "Database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__
+    )
+    error = DatabaseUnavailable("The database is unavailable: try again shortly")
+    return await handle_app_error(request, error)
+
+
 async def handle_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     logger.error("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return JSONResponse(
@@ -177,4 +214,6 @@ async def handle_unexpected_error(request: Request, exc: Exception) -> JSONRespo
 def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, handle_app_error)
     app.add_exception_handler(HTTPException, handle_http_exception)
+    for error in DATABASE_UNAVAILABLE_ERRORS:
+        app.add_exception_handler(error, handle_database_unavailable)
     app.add_exception_handler(Exception, handle_unexpected_error)

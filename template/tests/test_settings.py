@@ -120,12 +120,13 @@ def test_env_example_documents_every_setting() -> None:
     assert {name for name in names if name not in text} == set()
 
 
-def test_secret_key_has_no_usable_default() -> None:
-    settings = Settings.model_validate({})
+def test_secret_key_has_no_usable_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("ENVIRONMENT", raising=False)
 
-    assert settings.secret_key is None  # a random per-process key outside production
+    assert Settings(_env_file=None).secret_key is None  # a random per-process key instead
     with pytest.raises(ValidationError, match="SECRET_KEY is required"):
-        Settings.model_validate({"environment": "production"})
+        Settings(_env_file=None, environment="production")
 
 
 def test_allowed_hosts_default_to_local_names_outside_production() -> None:

@@ -7,9 +7,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from app.about import about
 from app.database import get_session
+from app.deps import SessionDep
 from app.errors import Conflict
 from app.factory import create_app
 from app.settings import Settings
@@ -151,6 +153,28 @@ def test_unexpected_errors_are_a_plain_500(app: FastAPI, caplog: pytest.LogCaptu
     assert response.json() == {"detail": "Internal server error", "code": "internal_error"}
     assert "secret internals" not in response.text
     assert "Unhandled error on GET /boom" in caplog.text
+
+
+def test_an_unreachable_database_is_a_503_not_a_500(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Port 1 on the loopback: nothing listens there, so connecting fails at once.
+    app = create_app(replace_settings(settings, database_url="postgresql://u@127.0.0.1:1/x"))
+
+    @app.get("/needs-the-database")
+    async def needs_the_database(session: SessionDep) -> None:
+        await session.execute(text("SELECT 1"))
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/needs-the-database")
+
+    assert response.status_code == 503
+    assert response.json() == {
+        "detail": "The database is unavailable: try again shortly",
+        "code": "database_unavailable",
+    }
+    assert response.headers["Retry-After"] == "5"
+    assert "Database unavailable on GET /needs-the-database" in caplog.text
 
 
 def test_without_settings_the_app_reads_the_environment(

@@ -7,7 +7,7 @@ they are skipped,
     TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres uv run pytest -m integration
 
 (on SQLite they always run, on a file of their own). The cache, with the `redis`
-option, is the unit tests' fakeredis here, except in test_live_redis.py (real Redis).
+option, is the unit tests' fakeredis here (tests/api/test_live_redis.py uses a real one).
 """
 
 from collections.abc import AsyncIterator, Callable
