@@ -162,7 +162,7 @@ def test_all_answers_as_flags_need_no_terminal(runner: CliRunner, in_tmp: Path) 
         [
             "create", "svc", "--no-install", "--no-git",
             "--description", "Tracks things", "--author-name", "Ada", "--author-email",
-            "ada@example.com", "--database", "postgresql", "--auth", "none",
+            "ada@example.com", "--database", "postgresql", "--auth", "none", "--no-redis",
             "--deploy", "fly", "--ci", "none", "--python-version", "3.12",
         ],
     )  # fmt: skip
@@ -210,9 +210,7 @@ def test_redis_is_a_yes_no_answer(
     assert ("from redis.asyncio import Redis" in cache) is expected
 
 
-def test_a_redis_answer_that_is_not_yes_or_no_is_refused(
-    runner: CliRunner, in_tmp: Path
-) -> None:
+def test_a_redis_answer_that_is_not_yes_or_no_is_refused(runner: CliRunner, in_tmp: Path) -> None:
     result = runner.invoke(app, ["create", "svc", *FAST, "--data", "redis=maybe"])
 
     assert result.exit_code == 2

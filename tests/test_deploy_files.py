@@ -724,3 +724,56 @@ def test_compose_config_passes_and_requires_the_secrets(
     assert valid.returncode == 0, valid.stderr
     assert missing.returncode != 0
     assert "POSTGRES_PASSWORD" in missing.stderr or "SECRET_KEY" in missing.stderr
+
+
+# --------------------------------------------------------------------------- database and redis
+
+
+@pytest.mark.parametrize(
+    ("database", "redis"),
+    [("sqlite", False), ("sqlite", True), ("postgresql", True)],
+    ids=["database:sqlite", "database:sqlite-redis:on", "database:postgresql-redis:on"],
+)
+def test_deploy_files_for_sqlite_and_redis_validate(
+    rendered: Render, database: str, redis: bool, tmp_path: Path
+) -> None:
+    project = rendered(database=database, redis=redis, deploy=["fly", "railway"], ci="github")
+    run_tool(
+        [
+            tool("check-jsonschema"), "--builtin-schema", "vendor.compose-spec",
+            str(project / "compose.yaml"),
+        ],
+        cwd=tmp_path,
+    )  # fmt: skip
+    fly = tomllib.loads((project / "fly.toml").read_text(encoding="utf-8"))
+    (tmp_path / "fly.json").write_text(json.dumps(fly), encoding="utf-8")
+    run_tool(
+        [tool("check-jsonschema"), "--schemafile", str(fly_schema()), str(tmp_path / "fly.json")],
+        cwd=tmp_path,
+    )
+    workflow = project / ".github" / "workflows" / "ci.yml"
+    run_tool(
+        [tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(workflow)],
+        cwd=tmp_path,
+    )
+    run_tool([tool("zizmor"), "--offline", "--no-progress", str(workflow)], cwd=tmp_path)
+
+    services = load_yaml(project / "compose.yaml")["services"]
+    jobs = load_yaml(workflow)["jobs"]
+    assert ("redis" in services) == redis
+    assert ("redis" in jobs["test"].get("services", {})) == redis
+    assert ("REDIS_URL" in jobs["test"].get("env", {})) == redis
+    assert ("db" in services) == (database == "postgresql")
+    assert ("postgres" in jobs["test"].get("services", {})) == (database == "postgresql")
+    if database == "sqlite":
+        # One machine, migrating its own volume's database as it starts (release and
+        # pre-deploy steps run without the volume), serving as the Dockerfile's CMD does.
+        script = cmd_script(dockerfile_of(project))
+        fly_app = shlex.split(fly["processes"]["app"])
+        assert fly_app[:2] == ["/bin/sh", "-c"]
+        assert fly_app[2].startswith(f"{MIGRATION_COMMAND} && exec uvicorn {APP_TARGET} ")
+        railway = json.loads((project / "railway.json").read_text(encoding="utf-8"))["deploy"]
+        assert railway["numReplicas"] == 1
+        assert "--workers 1" in railway["startCommand"]
+        assert uvicorn_argv(script)[1] == APP_TARGET
+        assert " ".join(services["migrate"]["command"]) == MIGRATION_COMMAND

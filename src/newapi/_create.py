@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +66,6 @@ class CreateResult:
     files: int
     installed: bool = False
     committed: bool = False
-    notes: list[str] = field(default_factory=list)
 
 
 def create_project(request: CreateRequest, steps: Steps) -> CreateResult:
@@ -353,5 +352,4 @@ def next_steps(result: CreateResult) -> Panel:
         lines.append("  uv sync                      # install dependencies")
     lines.append("  uv run python -m app         # serve on http://127.0.0.1:8000")
     lines.append("  uv run pytest                # run the tests on a real PostgreSQL")
-    lines.extend(result.notes)
     return Panel("\n".join(lines), title="Next steps", expand=False)

@@ -15,11 +15,11 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from newapi._create import ANSWERS_FILE
 from newapi._errors import NeedsAnswersError, NewapiError, UsageError
 from newapi._history import History, copier_git_env, open_history, parse_version
 from newapi._progress import Steps
 
-ANSWERS_FILE = ".copier-answers.yml"
 CONFLICT_MARKERS = (b"<<<<<<< before updating", b">>>>>>> after updating")
 
 

@@ -2,7 +2,9 @@
 
 Routes and services raise an `AppError` subclass; the handlers that `create_app()`
 registers turn it into `{"detail": ..., "code": ...}` with the class's status code.
-Anything else becomes a plain 500 with no traceback in the body.
+FastAPI's own errors (unknown route, wrong method, unreadable body) get the same shape,
+a database that cannot be reached is a retryable 503, and anything else becomes a plain
+500 with no traceback in the body. `error_responses()` puts them in the OpenAPI schema.
 """
 
 import logging
@@ -109,13 +111,15 @@ class DatabaseUnavailable(AppError):
     headers: ClassVar[dict[str, str] | None] = {"Retry-After": "5"}
 
 
-# Failures to reach the database, as SQLAlchemy and asyncpg raise them (a refused or
-# dropped connection surfaces as Python's ConnectionError while connecting).
+# Failures to reach the database, as SQLAlchemy and asyncpg raise them. While
+# connecting, asyncpg raises plain OSErrors (refused, reset, no such socket, DNS, timeout)
+# that SQLAlchemy passes on unwrapped; the service makes no other network or file calls
+# in a request (httpx raises its own errors), so an OSError here means the database.
 DATABASE_UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
     sa_exc.OperationalError,
     sa_exc.InterfaceError,
     sa_exc.TimeoutError,
-    ConnectionError,
+    OSError,
 )
 
 
@@ -197,9 +201,7 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
 
 
 async def handle_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    logger.warning(
-        "Database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__
-    )
+    logger.warning("Database unavailable on %s %s", request.method, request.url.path, exc_info=exc)
     error = DatabaseUnavailable("The database is unavailable: try again shortly")
     return await handle_app_error(request, error)
 

@@ -1,7 +1,7 @@
 """ASGI middleware, chosen by settings in `configure_middleware()`.
 
 Plain ASGI classes (no `BaseHTTPMiddleware`): they see every response, including the
-errors other middleware answer with, and stream bodies through untouched.
+errors other middleware answer with, and stream response bodies through untouched.
 """
 
 import json
@@ -191,7 +191,10 @@ class TrustedHostMiddleware:
             and scope["path"] not in HOST_CHECK_EXEMPT_PATHS
             and not host_allowed(host_of(scope), self.allowed_hosts)
         ):
-            await send_error(send, InvalidHost, "Invalid host header")
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})  # policy violation
+            else:
+                await send_error(send, InvalidHost, "Invalid host header")
             return
         await self.app(scope, receive, send)
 
@@ -222,8 +225,8 @@ class BodySizeLimitMiddleware:
         size = 0
         while True:
             message = await receive()
-            if message["type"] != "http.request":  # the client went away
-                break
+            if message["type"] != "http.request":  # the client went away: no one to answer
+                return
             chunk: bytes = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body_bytes:

@@ -15,5 +15,5 @@ class Todo(Owned, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(TITLE_MAX_LENGTH))
     done: Mapped[bool] = mapped_column(default=False, server_default=false())
-    # Filled in by PostgreSQL; SQLAlchemy reads it back in the INSERT's RETURNING clause.
+    # Filled in by the database; SQLAlchemy reads it back in the INSERT's RETURNING clause.
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

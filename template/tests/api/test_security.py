@@ -7,6 +7,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
 from app.factory import create_app
 from app.middleware import API_CSP, DOCS_CSP, HSTS
@@ -108,6 +109,16 @@ class TestAllowedHosts:
         assert response.status_code == 400
         assert response.json() == INVALID_HOST
         assert_security_headers(response.headers)
+
+    def test_websockets_from_other_hosts_are_closed(self, app: FastAPI) -> None:
+        with (
+            TestClient(app, base_url="http://evil.example") as client,
+            pytest.raises(WebSocketDisconnect) as closed,
+            client.websocket_connect("/anything"),
+        ):
+            pass
+
+        assert closed.value.code == 1008  # policy violation
 
     async def test_health_answers_any_host(self, async_client: httpx.AsyncClient) -> None:
         # Platform probes (Docker HEALTHCHECK, Fly, Railway) send a Host of their own.
