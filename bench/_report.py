@@ -77,7 +77,7 @@ def markdown_table(figures: list[Figure]) -> str:
 
 
 def machine() -> str:
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    load = _load_average()
     versions = ", ".join(f"{name} {_version(name)}" for name in PACKAGES)
     facts = [
         f"CPU: {_cpu_model()}, {os.cpu_count()} logical cores",
@@ -86,7 +86,7 @@ def machine() -> str:
         f"Python: {platform.python_version()} ({platform.python_implementation()})",
         f"Packages: {versions}",
         f"wrk: {_wrk_version()}",
-        f"Load average when the run started (1, 5, 15 min): {load}",
+        f"Load average (1, 5, 15 min) at the start: {load}",
     ]
     return "\n".join(f"- {fact}" for fact in facts)
 
@@ -107,11 +107,15 @@ def write_markdown(
         + "## Method\n\n"
         + "\n".join(f"- {line}" for line in method)
         + "\n\n## Machine\n\n"
-        f"{machine_facts}\n\n"
+        f"{machine_facts}\n- Load average at the end: {_load_average()}\n\n"
         "## Reproduce\n\n"
         f"{REPRODUCE}"
     )
     path.write_text(text, encoding="utf-8")
+
+
+def _load_average() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def _version(name: str) -> str:

@@ -6,6 +6,8 @@ commands, the production environment, `alembic upgrade head`, then the Dockerfil
 CMD on 127.0.0.1, against a PostgreSQL server this module owns (an embedded one in a
 temporary folder, which the outage test stops and starts with its own pg_ctl).
 
+- production serving: the host check and HSTS behind a proxy (X-Forwarded-Proto), as
+  the Dockerfile's CMD (`--proxy-headers`) and ALLOWED_HOSTS wire them.
 - load: 20 concurrent clients doing create/read/update/delete and /health for 15 s:
   no 5xx, no failed or unexpected answers, and the server's memory (RSS) flat between
   the end of the warm-up and the end of the run. The figures are printed for the logs.
@@ -25,6 +27,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -343,7 +347,37 @@ def timed_health(base: str) -> tuple[float, int, Any]:
     return time.monotonic() - started, status, body
 
 
+def raw_get(url: str, headers: dict[str, str]) -> tuple[int, Any]:
+    """GET with chosen headers (Host included): the status and the response headers."""
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers
+
+
 # --------------------------------------------------------------------------- tests
+
+
+def test_production_serving_checks_hosts_and_sends_hsts_behind_a_proxy(
+    start_service: Callable[[], Service],
+) -> None:
+    base = start_service().base
+
+    # uvicorn's --proxy-headers (from the Dockerfile's CMD) reads the proxy's scheme.
+    status, behind_tls = raw_get(f"{base}/health", {"X-Forwarded-Proto": "https"})
+    assert status == 200
+    assert behind_tls["Strict-Transport-Security"].startswith("max-age=")
+    status, plain = raw_get(f"{base}/health", {})
+    assert status == 200
+    assert plain["Strict-Transport-Security"] is None
+    assert plain["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+
+    # ALLOWED_HOSTS=127.0.0.1: another Host is refused, except by /health (platform probes).
+    assert raw_get(f"{base}/todos", {"Host": "evil.example"})[0] == 400
+    assert raw_get(f"{base}/health", {"Host": "10.1.2.3:8000"})[0] == 200
+    assert raw_get(f"{base}/openapi.json", {})[0] == 404  # no docs in production
 
 
 def test_load_has_no_errors_and_flat_memory(

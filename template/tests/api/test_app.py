@@ -15,7 +15,7 @@ from app.deps import SessionDep
 from app.errors import Conflict
 from app.factory import create_app
 from app.settings import Settings
-from tests.fixtures.database import PRODUCTION_DATABASE_URL
+from tests.fixtures.database import PRODUCTION_DATABASE_URL, UNREACHABLE_DATABASE_URL
 from tests.helpers import replace_settings
 
 # A configuration production accepts (it refuses the tests' cheap password hashing).
@@ -158,8 +158,7 @@ def test_unexpected_errors_are_a_plain_500(app: FastAPI, caplog: pytest.LogCaptu
 def test_an_unreachable_database_is_a_503_not_a_500(
     settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # Port 1 on the loopback: nothing listens there, so connecting fails at once.
-    app = create_app(replace_settings(settings, database_url="postgresql://u@127.0.0.1:1/x"))
+    app = create_app(replace_settings(settings, database_url=UNREACHABLE_DATABASE_URL))
 
     @app.get("/needs-the-database")
     async def needs_the_database(session: SessionDep) -> None:
