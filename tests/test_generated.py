@@ -35,7 +35,7 @@ def uv() -> str:
 def project_env() -> dict[str, str]:
     """The environment a user's shell would have: none of our pytest's or venv's variables."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}
-    for key in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"):
+    for key in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYTHONPATH", "PYTHONHOME"):
         env.pop(key, None)
     return env
 

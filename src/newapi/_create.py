@@ -276,7 +276,9 @@ def _uv_env(project: Path) -> dict[str, str]:
     uv then needs no download and no search (several interpreter managers confuse it).
     """
     env = dict(os.environ)
-    env.pop("VIRTUAL_ENV", None)  # newapi's own venv is not the project's
+    # newapi's own environment (a venv, nox's UV_PROJECT_ENVIRONMENT) is not the project's.
+    env.pop("VIRTUAL_ENV", None)
+    env.pop("UV_PROJECT_ENVIRONMENT", None)
     wanted = (project / ".python-version").read_text(encoding="utf-8").strip()
     running = f"{sys.version_info.major}.{sys.version_info.minor}"
     if "UV_PYTHON" not in env and wanted == running:
