@@ -92,12 +92,18 @@ PROOFS = {
     "test_upgrade_downgrade_upgrade": "migrations round trip",
     "test_models_and_migrations_agree": "no autogenerate drift",
     "test_production_uses_strong_password_hashing": "cheap hashing in tests only",
+    "test_api_answers_as_its_schema_says": "schemathesis: no 5xx, responses as documented",
+    "test_every_response_has_security_headers": "security headers",
+    "test_other_hosts_get_400": "trusted hosts",
+    "test_a_streamed_body_over_the_limit_is_413": "request body size limit",
 }
 JWT_PROOFS = {
     "test_register_then_sign_in_then_read_me": "real auth through /auth/token",
     "test_bad_tokens_are_401": "bad tokens are 401",
     "test_another_users_todo_is_404": "another user's todo is 404",
     "test_authed_client_is_signed_in_as_user": "auth bypass through an override",
+    "test_429_with_retry_after_after_too_many_failures": "login rate limit",
+    "test_unknown_addresses_are_throttled_alike": "no user enumeration under throttling",
 }
 
 

@@ -59,6 +59,7 @@ def renderable_template() -> Iterator[Path]:
             root / "template",
             snapshot / "template",
             ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".venv", ".mypy_cache"),
+            copy_function=_link_or_copy,
         )
         yield snapshot
 
@@ -77,6 +78,14 @@ def bundled_history() -> Path | None:
     if (SOURCE_CHECKOUT / ".git").exists() and (SOURCE_CHECKOUT / "copier.yml").is_file():
         return SOURCE_CHECKOUT
     return None
+
+
+def _link_or_copy(source: str, destination: str) -> None:
+    """Hard-link when the filesystem allows (the snapshot is only read), else copy."""
+    try:
+        os.link(source, destination)
+    except OSError:
+        shutil.copy2(source, destination)
 
 
 def canonical_source() -> str:
