@@ -757,6 +757,14 @@ def test_deploy_files_for_sqlite_and_redis_validate(
         cwd=tmp_path,
     )
     run_tool([tool("zizmor"), "--offline", "--no-progress", str(workflow)], cwd=tmp_path)
+    (tmp_path / "hadolint.yaml").write_text("failure-threshold: style\n", encoding="utf-8")
+    run_tool(
+        [
+            tool("hadolint"), "--config", str(tmp_path / "hadolint.yaml"), "--no-color",
+            str(project / "Dockerfile"),
+        ],
+        cwd=tmp_path,
+    )  # fmt: skip
 
     services = load_yaml(project / "compose.yaml")["services"]
     jobs = load_yaml(workflow)["jobs"]
