@@ -50,6 +50,20 @@ def generated(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def update(session: nox.Session) -> None:
+    """Updates across template versions: newapi update/check, plain copier update, offline."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "tests/test_update.py", "tests/test_dist.py", *session.posargs)
+
+
+@nox.session(default=False)
+def sample(session: nox.Session) -> None:
+    """Render every run-level combination into a folder (default: samples/) for review."""
+    session.install("-e", ".[test]")
+    session.run("python", "-m", "tests.render_samples", *(session.posargs or ["samples"]))
+
+
+@nox.session(default=False)
 def dist(session: nox.Session) -> None:
     """Build the wheel and sdist; check the template is inside and no local junk is."""
     session.install("build")
