@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -20,9 +22,26 @@ ROOT = Path(__file__).parent
 PYTHONS = ["3.11", "3.12", "3.13"]
 
 
+def _runs(command: str) -> bool:
+    try:
+        return (
+            subprocess.run([command, "--version"], capture_output=True, check=False).returncode == 0
+        )
+    except OSError:
+        return False
+
+
 def available_pythons() -> list[str]:
-    """Supported versions with an interpreter on this machine (never downloaded)."""
-    found = [v for v in PYTHONS if shutil.which(f"python{v}")]
+    """Supported versions with a working interpreter on this machine (never downloaded).
+
+    pyenv's shims answer for every installed version but fail for inactive ones, so the
+    real interpreters under pyenv's versions folder go first on PATH.
+    """
+    pyenv_versions = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    for version in PYTHONS:
+        for interpreter in sorted(pyenv_versions.glob(f"{version}.*/bin/python{version}")):
+            os.environ["PATH"] = f"{interpreter.parent}{os.pathsep}{os.environ['PATH']}"
+    found = [v for v in PYTHONS if shutil.which(f"python{v}") and _runs(f"python{v}")]
     return found or [f"{sys.version_info.major}.{sys.version_info.minor}"]
 
 
