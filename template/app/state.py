@@ -1,7 +1,9 @@
 """What the factory and the lifespan keep on `app.state`, read back with types.
 
 `create_app()` stores the settings; the lifespan stores the engine, the session maker
-and the shared HTTP client. The functions below are the only readers.
+and the shared HTTP client. The functions below are the only readers. They are `async`
+although they never await: FastAPI runs a plain `def` dependency in a worker thread, a
+hop per request that costs more than the lookup itself.
 """
 
 import httpx
@@ -11,16 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.settings import Settings
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+async def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     return sessionmaker
 
 
-def get_http_client(request: Request) -> httpx.AsyncClient:
+async def get_http_client(request: Request) -> httpx.AsyncClient:
     client: httpx.AsyncClient = request.app.state.http_client
     return client

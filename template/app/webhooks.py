@@ -38,7 +38,7 @@ class WebhookSender:
             raise UpstreamError(msg) from exc
 
 
-def get_webhook_sender(client: HttpClientDep, settings: SettingsDep) -> WebhookSender:
+async def get_webhook_sender(client: HttpClientDep, settings: SettingsDep) -> WebhookSender:
     url = None if settings.webhook_url is None else str(settings.webhook_url)
     return WebhookSender(client, url)
 
