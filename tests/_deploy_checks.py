@@ -362,20 +362,41 @@ def http(
         return status, raw.decode(errors="replace")
 
 
+def sign_in(base: str, email: str) -> str:
+    """Register `email` with a fresh password and return its bearer token (auth=jwt)."""
+    password = secrets.token_urlsafe(16)
+    status, body = http(
+        "POST", f"{base}/auth/register", json_body={"email": email, "password": password}
+    )
+    assert status == 201, body
+    status, body = http(
+        "POST", f"{base}/auth/token", form={"username": email, "password": password}
+    )
+    assert status == 200, body
+    token: str = body["access_token"]
+    return token
+
+
+def start_server(
+    argv: list[str], *, cwd: Path, env: Mapping[str, str], log: Path
+) -> subprocess.Popen[bytes]:
+    """Start the Dockerfile's CMD in its own process group, output to `log`."""
+    with log.open("wb") as log_file:
+        return subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
 def crud_round_trip(base: str, auth: str) -> None:
     """Register and log in (with auth=jwt), create a todo and read it back."""
     token = None
     if auth == "jwt":
-        email, password = "smoke@example.com", secrets.token_urlsafe(16)
-        status, body = http(
-            "POST", f"{base}/auth/register", json_body={"email": email, "password": password}
-        )
-        assert status == 201, body
-        status, body = http(
-            "POST", f"{base}/auth/token", form={"username": email, "password": password}
-        )
-        assert status == 200, body
-        token = body["access_token"]
+        token = sign_in(base, "smoke@example.com")
         status, body = http("POST", f"{base}/todos", json_body={"title": "no token"})
         assert status == 401, body
     status, created = http("POST", f"{base}/todos", json_body={"title": "ship it"}, token=token)

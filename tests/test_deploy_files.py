@@ -47,6 +47,7 @@ from tests._deploy_checks import (
     reachable,
     run_tool,
     runtime_environment,
+    start_server,
     tool,
     uvicorn_argv,
     wait_for_health,
@@ -572,15 +573,7 @@ def test_smoke_runs_the_image_recipe_without_a_container(
     migrated = time.monotonic()
 
     log = tmp_path / "server.log"
-    with log.open("wb") as log_file:
-        server = subprocess.Popen(
-            dockerfile.cmd(),
-            cwd=project,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    server = start_server(dockerfile.cmd(), cwd=project, env=env, log=log)
     try:
         _, check = dockerfile.healthcheck()
         deadline = time.monotonic() + 60

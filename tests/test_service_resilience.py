@@ -45,6 +45,8 @@ from tests._deploy_checks import (
     parse_dockerfile,
     run_tool,
     runtime_environment,
+    sign_in,
+    start_server,
     with_database,
 )
 from tests.conftest import Render
@@ -283,15 +285,7 @@ def start_service(
         )
         run_tool(MIGRATION_COMMAND, cwd=project, env=env)
         log = tmp_path / "server.log"
-        with log.open("wb") as log_file:
-            process = subprocess.Popen(
-                dockerfile.cmd(),
-                cwd=project,
-                env=env,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        process = start_server(dockerfile.cmd(), cwd=project, env=env, log=log)
         service = Service(base=f"http://127.0.0.1:{port}", process=process, log=log)
         started.append(service)
         deadline = time.monotonic() + 60
@@ -317,20 +311,6 @@ def start_service(
                 service.process.wait()
     if own_postgres.server.get_postmaster_info().is_running():
         admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-
-
-def sign_in(base: str) -> str:
-    email, password = "load@example.com", secrets.token_urlsafe(16)
-    status, body = http(
-        "POST", f"{base}/auth/register", json_body={"email": email, "password": password}
-    )
-    assert status == 201, body
-    status, body = http(
-        "POST", f"{base}/auth/token", form={"username": email, "password": password}
-    )
-    assert status == 200, body
-    token: str = body["access_token"]
-    return token
 
 
 def rss_kib(pid: int) -> int:
@@ -387,7 +367,7 @@ def test_load_has_no_errors_and_flat_memory(
         pytest.skip("RSS is read from /proc (Linux)")
     _, venv = runtime
     service = start_service()
-    token = sign_in(service.base)
+    token = sign_in(service.base, "load@example.com")
 
     load = subprocess.Popen(
         [
@@ -438,7 +418,7 @@ def test_health_reports_a_database_outage_and_recovers_without_restart(
     start_service: Callable[[], Service], own_postgres: OwnPostgres
 ) -> None:
     service = start_service()
-    token = sign_in(service.base)
+    token = sign_in(service.base, "load@example.com")
     assert timed_health(service.base)[1:] == (200, HEALTHY)
 
     # A database that stops answering (frozen, or a network black hole): the health check
