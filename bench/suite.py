@@ -19,19 +19,22 @@ from bench._projects import copy_into, installed_project, project_env, uv_run
 from newapi._template import questions
 
 PER_TEST_TARGET_MS = 5.0
+API_TESTS = "_client_write_read"
 ISOLATION_MIN_RATIO = 5.0
 RUNS = 3
 METHOD = (
-    "suite: a project generated with auth=none gets N extra tests (default 300, `--tests`), each "
-    "POSTing a todo and GETting it back, half through `client` (TestClient), half through "
-    "`async_client`. `uv run pytest -q` runs them with the project's SAVEPOINT isolation "
-    "serially and with `-n 2`, and under a conftest override that runs create_all before and "
-    "drop_all after every test (tests/api/bench/naive); when the template offers "
-    "database=sqlite, the isolated tests also run serially in a SQLite project. Per-test "
-    "times are pytest's own setup/call/teardown durations, recorded by a conftest hook; "
-    f"per run the median over the tests, then the median of {RUNS} rounds (1 with --quick) "
-    "after one warm-up round. "
-    "Embedded PostgreSQL unless --database-url (TEST_DATABASE_URL)."
+    "suite: a project generated with auth=none gets N extra API tests (default 300, "
+    "`--tests`), each POSTing a todo and GETting it back, half through `client` (TestClient), "
+    "half through `async_client`; beside them N/2 tests that write and read a todo through "
+    "`db_session` alone and N/2 that do nothing. `uv run pytest -q` runs them with the "
+    "project's SAVEPOINT isolation serially and with `-n 2`, and under a conftest override "
+    "that runs create_all before and drop_all after every test (tests/api/bench/naive); when "
+    "the template offers database=sqlite, the isolated tests also run serially in a SQLite "
+    "project. Per-test times are pytest's own setup/call/teardown durations, recorded by a "
+    "conftest hook; per run the median over the tests, then the median of "
+    f"{RUNS} rounds (1 with --quick) after one warm-up round. The isolation's cost is the "
+    "median setup + teardown of the `db_session` tests less that of the tests that do nothing "
+    "(what pytest costs per test). Embedded PostgreSQL unless --database-url (TEST_DATABASE_URL)."
 )
 FILES = [
     ("timing_conftest.py", "tests/api/bench/conftest.py"),
@@ -54,13 +57,17 @@ class SuiteRun:
     wall: float
     phases: dict[str, dict[str, float]]
 
-    def per_test(self, kind: str = "") -> float:
+    def per_test(self, kind: str = API_TESTS) -> float:
         """Median seconds per test (all phases), over the tests whose id contains `kind`."""
         return median([sum(p.values()) for t, p in self.phases.items() if kind in t])
 
-    def fixtures(self) -> float:
-        """Median setup + teardown seconds per test: what the isolation costs."""
-        return median([p["setup"] + p["teardown"] for p in self.phases.values()])
+    def fixtures(self, kind: str) -> float:
+        """Median setup + teardown seconds, over the tests whose id contains `kind`."""
+        return median([p["setup"] + p["teardown"] for t, p in self.phases.items() if kind in t])
+
+    def isolation(self) -> float:
+        """What giving a test its clean database costs: `db_session`'s set-up and teardown."""
+        return self.fixtures("test_session_write_read") - self.fixtures("test_nothing")
 
 
 def run(config: Config, results: Results) -> None:
@@ -123,8 +130,15 @@ def _figures(
             target=f"≤ {PER_TEST_TARGET_MS:g} ms",
             met=median(per_test) <= PER_TEST_TARGET_MS,
         ),
-        Figure("suite", "isolated: per sync `client` test", _ms(isolated, "test_sync"), "ms"),
-        Figure("suite", "isolated: per `async_client` test", _ms(isolated, "test_async"), "ms"),
+        Figure("suite", "isolated: per sync `client` test", _ms(isolated, "test_sync_"), "ms"),
+        Figure("suite", "isolated: per `async_client` test", _ms(isolated, "test_async_"), "ms"),
+        Figure(
+            "suite",
+            "isolated: per `db_session` test (no HTTP)",
+            _ms(isolated, "test_session_"),
+            "ms",
+        ),
+        Figure("suite", "a test that does nothing", _ms(isolated, "test_nothing"), "ms"),
         compare(
             "suite",
             f"{n} API tests, isolated, `-n 2`: wall",
@@ -141,10 +155,17 @@ def _figures(
         ),
         compare(
             "suite",
-            "create/drop per test: setup + teardown (median)",
+            "create/drop per API test: setup + teardown (median)",
             "ms",
-            [r.fixtures() * 1000 for r in naive],
-            ("isolated", [r.fixtures() * 1000 for r in isolated]),
+            [r.fixtures(API_TESTS) * 1000 for r in naive],
+            ("isolated", [r.fixtures(API_TESTS) * 1000 for r in isolated]),
+        ),
+        compare(
+            "suite",
+            "a clean database per test: create/drop vs SAVEPOINT isolation",
+            "ms",
+            [r.isolation() * 1000 for r in naive],
+            ("SAVEPOINT isolation", [r.isolation() * 1000 for r in isolated]),
             min_ratio=ISOLATION_MIN_RATIO,
         ),
     ]

@@ -85,6 +85,7 @@ PROOFS = {
     "test_sync_client_runs_the_lifespan": "lifespan runs under the sync client",
     "test_shutdown_closes_the_engine_and_the_http_client": "lifespan closes its resources",
     "test_an_app_built_after_overrides_has_none": "overrides never leak",
+    "test_an_override_ends_with_its_test[3]": "overrides never outlive their test",
     "test_completing_a_todo_sends_the_webhook": "outbound HTTP mocked",
     "test_a_failing_receiver_is_a_502_and_nothing_is_saved": "upstream failure is a clear error",
     "test_an_unexpected_outbound_request_never_leaves_the_test": "unexpected requests fail",
@@ -146,6 +147,9 @@ def test_project_is_locked_lint_clean_and_typed(create: Any, answers: dict[str, 
 
     assert (project / "uv.lock").is_file()
     assert (project / ".venv").is_dir()
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        # Python will not cache bytecode here, so newapi compiled it at install.
+        assert any((project / ".venv").glob("lib/python*/site-packages/fastapi/__pycache__"))
     run(project, "ruff", "check", ".")
     run(project, "ruff", "format", "--check", ".")
     run(project, "mypy")

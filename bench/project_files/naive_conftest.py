@@ -2,19 +2,22 @@
 drop them all after it, with real commits (no rolled-back transaction).
 
 Overrides the project's `db_session` (async client) and `sync_client_and_session`
-(TestClient, whose session lives in the client's own event loop).
+(TestClient, whose session lives in the `portal` event loop); everything else (the shared
+app, the lifespan per test, the clients) is the project's own, so the two patterns differ
+only in how each test gets a clean database.
 """
 
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from anyio.from_thread import BlockingPortal
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import NullPool
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.database import Base, get_session, import_models
-from app.settings import Settings
+from tests.fixtures.clients import BASE_URL, started
+from tests.helpers import override
 
 import_models()
 
@@ -29,6 +32,10 @@ async def drop_all(engine: AsyncEngine) -> None:
         await connection.run_sync(Base.metadata.drop_all)
 
 
+async def session_on(engine: AsyncEngine) -> AsyncSession:
+    return AsyncSession(engine, expire_on_commit=False)
+
+
 @pytest.fixture
 async def db_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
     await create_all(engine)
@@ -41,18 +48,16 @@ async def db_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
 
 @pytest.fixture
 def sync_client_and_session(
-    app: FastAPI, settings: Settings, engine: AsyncEngine
+    app: FastAPI, portal: BlockingPortal, portal_engine: AsyncEngine
 ) -> Iterator[tuple[TestClient, AsyncSession]]:
-    assert settings.database_url is not None
-    with TestClient(app, base_url="http://testserver") as client:
-        assert client.portal is not None
-        client_engine = create_async_engine(settings.database_url, poolclass=NullPool)
-        client.portal.call(create_all, client_engine)
-        session = AsyncSession(client_engine, expire_on_commit=False)
-        app.dependency_overrides[get_session] = lambda: session
-        try:
+    portal.call(create_all, portal_engine)
+    session = portal.call(session_on, portal_engine)
+    try:
+        with portal.wrap_async_context_manager(started(app)) as started_app:
+            override(app, get_session, session)
+            client = TestClient(started_app, base_url=BASE_URL)
+            client.portal = portal
             yield client, session
-        finally:
-            client.portal.call(session.close)
-            client.portal.call(drop_all, client_engine)
-            client.portal.call(client_engine.dispose)
+    finally:
+        portal.call(session.close)
+        portal.call(drop_all, portal_engine)

@@ -1,17 +1,17 @@
 """Helpers the fixtures and tests share (plain functions, not fixtures)."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, NullPool
+from fastapi import FastAPI
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from app.database import Base
-from app.dialect import create_database_engine
 from app.settings import Settings
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -45,6 +45,19 @@ def make_settings(**overrides: Any) -> Settings:
 def replace_settings(settings: Settings, **changes: Any) -> Settings:
     """A validated copy of `settings` with some fields changed."""
     return make_settings(**(settings.model_dump() | changes))
+
+
+def override(app: FastAPI, dependency: Callable[..., Any], value: object) -> None:
+    """Make `dependency` give `value` in `app` (the `app` fixture removes it after the test).
+
+    The override is `async def`: FastAPI runs a plain `def` dependency, a `lambda` too,
+    in a worker thread, a hop per request that costs more than the lookup.
+    """
+
+    async def overridden() -> object:
+        return value
+
+    app.dependency_overrides[dependency] = overridden
 
 
 def alembic_config(connection: Connection) -> Config:
@@ -94,17 +107,6 @@ async def isolated_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
         savepoint_session(connection) as session,
     ):
         yield session
-
-
-@asynccontextmanager
-async def isolated_session_on(database_url: str) -> AsyncIterator[AsyncSession]:
-    """`isolated_session` on an engine of its own, for an event loop other than the tests'."""
-    engine = create_database_engine(database_url, poolclass=NullPool)
-    try:
-        async with isolated_session(engine) as session:
-            yield session
-    finally:
-        await engine.dispose()
 
 
 async def persist(session: AsyncSession, instance: ModelT) -> ModelT:

@@ -127,7 +127,9 @@ async def test_requests_are_not_logged_without_debug(
     assert not [r for r in caplog.records if r.name == "app.middleware"]
 
 
-def test_app_errors_become_json_with_their_status(app: FastAPI) -> None:
+def test_app_errors_become_json_with_their_status(settings: Settings) -> None:
+    app = create_app(settings)  # an app of its own: the test adds a route
+
     @app.get("/conflict")
     async def conflict() -> None:
         msg = "Already there"
@@ -140,7 +142,11 @@ def test_app_errors_become_json_with_their_status(app: FastAPI) -> None:
     assert response.json() == {"detail": "Already there", "code": "conflict"}
 
 
-def test_unexpected_errors_are_a_plain_500(app: FastAPI, caplog: pytest.LogCaptureFixture) -> None:
+def test_unexpected_errors_are_a_plain_500(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(settings)  # an app of its own: the test adds a route
+
     @app.get("/boom")
     async def boom() -> None:
         msg = "secret internals"

@@ -12,6 +12,7 @@ be used: so the requests go through the TestClient and `case.validate_response` 
 what comes back. Skip these tests with `-m "not fuzz"`.
 """
 
+import os
 from typing import Any
 
 import pytest
@@ -24,8 +25,9 @@ from tests.helpers import make_settings
 
 pytestmark = pytest.mark.fuzz
 
-# Enough to find the usual mistakes in a few seconds; raise it for a deeper run.
-MAX_EXAMPLES = 25
+# Requests per operation: enough to find the usual mistakes in a second or two on every
+# run; CI sets FUZZ_EXAMPLES=100 (.github/workflows/ci.yml), and so can you for a deeper run.
+MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 
 
 # Read once, at collection, from an app built for it: `create_app` touches no database

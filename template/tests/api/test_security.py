@@ -33,7 +33,9 @@ async def test_every_response_has_security_headers(
     assert_security_headers(response.headers)
 
 
-def test_server_errors_have_security_headers_too(app: FastAPI) -> None:
+def test_server_errors_have_security_headers_too(settings: Settings) -> None:
+    app = create_app(settings)  # an app of its own: the test adds a route
+
     @app.get("/boom")
     async def boom() -> None:
         msg = "secret internals"

@@ -8,13 +8,15 @@ import json
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from pytest_httpx import HTTPXMock
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.settings import Settings
 from app.todos.models import Todo
+from app.webhooks import WebhookSender, get_webhook_sender
 from tests.fixtures.owners import MakeTodo
-from tests.helpers import replace_settings
+from tests.helpers import override, replace_settings
 
 WEBHOOK_URL = "https://hooks.example.com/todos"
 
@@ -127,3 +129,24 @@ async def test_an_unexpected_outbound_request_never_leaves_the_test(
     assert response.status_code == 502
     [request] = httpx_mock.get_requests()
     assert str(request.url) == WEBHOOK_URL
+
+
+@pytest.mark.parametrize("run", [1, 2, 3])
+async def test_an_override_ends_with_its_test(
+    app: FastAPI,
+    todos_async_client: httpx.AsyncClient,
+    make_todo: MakeTodo,
+    httpx_mock: HTTPXMock,
+    run: int,
+) -> None:
+    """The tests with these settings share one app: an override that one of them sets is
+    gone in the next, which reaches the real webhook sender again (in any order: the
+    cases after the first would fail if a silenced sender survived its test)."""
+    assert get_webhook_sender not in app.dependency_overrides
+    httpx_mock.add_response(method="POST", url=WEBHOOK_URL, status_code=204)
+    todo = await make_todo(title=f"Run {run}")
+
+    await todos_async_client.patch(f"/todos/{todo.id}", json={"done": True})
+
+    assert len(httpx_mock.get_requests()) == 1  # sent by the real sender
+    override(app, get_webhook_sender, WebhookSender(app.state.http_client, url=None))
