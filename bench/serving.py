@@ -47,7 +47,7 @@ BASELINES = {
     "a tutorial-style app, same queries": "bench_minimal_db_app",
     "a minimal app, same JSON, no database": "bench_minimal_app",
 }
-RUNS = 3
+RUNS = 5
 METHOD = (
     "serving: the generated service (auth=none) started with the uvicorn command of its "
     "Dockerfile's CMD (`app.factory:create_app --factory`, one worker, the runtime stage's "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from functools import partial
@@ -16,8 +17,13 @@ METHOD = (
     f"`uv run pytest` in the new project, in a fresh folder each time; {RUNS} runs (1 with "
     "--quick) after one warm-up run with the user's uv cache, then one run with an empty "
     "UV_CACHE_DIR (every wheel downloaded; skipped with --quick). Step times are the ones "
-    "`newapi create` prints. The first `uv run pytest` includes the embedded PostgreSQL's initdb."
+    "`newapi create` prints. The first `uv run pytest` includes the embedded PostgreSQL's initdb. "
+    "When PYTHONDONTWRITEBYTECODE is set (Python then never caches bytecode, and newapi "
+    "compiles it at install), the warm runs are repeated without it, alternating, as on a "
+    "machine where Python writes .pyc files on first import."
 )
+# Python's own bytecode cache: off where this variable is set (to anything but "").
+NO_PYC = "PYTHONDONTWRITEBYTECODE"
 # The steps of `newapi create` worth a row of their own, as it labels them.
 STEPS = {
     "Validate answers and render the template": "render",
@@ -37,10 +43,14 @@ class Timing:
         return self.create + self.tests
 
 
-def run_once(config: Config, cache: str | None = None) -> Timing:
+def run_once(
+    config: Config, cache: str | None = None, *, python_caches_pyc: bool = False
+) -> Timing:
     """Create a project with the defaults and run its tests, in a fresh folder."""
     with scratch(config, "zero-") as parent:
         env = project_env(config, **({"UV_CACHE_DIR": cache} if cache else {}))
+        if python_caches_pyc:
+            env.pop(NO_PYC, None)
         started = time.perf_counter()
         output = execute(create_command("z", {}), cwd=parent, env=env)
         create = time.perf_counter() - started
@@ -85,8 +95,14 @@ def figures(label: str, timings: list[Timing], *, target: bool) -> list[Figure]:
 
 
 def run(config: Config, results: Results) -> None:
-    (warm,) = rounds([partial(run_once, config)], warmup=config.warmup, runs=config.runs(RUNS))
-    results.figures += figures("warm uv cache", warm, target=True)
+    variants = [partial(run_once, config)]
+    if os.environ.get(NO_PYC):
+        variants.append(partial(run_once, config, python_caches_pyc=True))
+    warm, *cached = rounds(variants, warmup=config.warmup, runs=config.runs(RUNS))
+    label = f"warm uv cache, {NO_PYC}=1" if cached else "warm uv cache"
+    results.figures += figures(label, warm, target=True)
+    for timings in cached:
+        results.figures += figures(f"warm uv cache, {NO_PYC} unset", timings, target=True)
     if config.quick:
         results.notes.append("zero: the cold-cache run is skipped with --quick.")
     else:
