@@ -4,7 +4,8 @@
     database.py  `database_url` (one database per xdist worker), `engine` (schema from
                  Alembic, once per worker), `connection` (in a transaction rolled back
                  after each test), `db_session` (on that connection)
-    clients.py   `app` (built per test), `async_client`, `client` (sync TestClient)
+    clients.py   `app` (one per distinct settings, overrides reset per test), `async_client`,
+                 `client` (sync TestClient, in the run's `portal` event loop)
     owners.py    who owns todos: `ownership`, `make_todo` (and `user`, with JWT auth)
     cache.py     `cache_overrides` for the app's cache (fakeredis, with the `redis` option)
 

@@ -15,6 +15,7 @@ from app.deps import SessionDep
 from app.errors import Conflict
 from app.factory import create_app
 from app.settings import Settings
+from tests.fixtures.clients import fail_if_routes_changed
 from tests.fixtures.database import PRODUCTION_DATABASE_URL, UNREACHABLE_DATABASE_URL
 from tests.helpers import replace_settings
 
@@ -217,3 +218,16 @@ def test_an_app_built_after_overrides_has_none(settings: Settings) -> None:
         response = client.get("/health")
     # No override at all, the cache's neither: only the database's answer is certain.
     assert response.json()["db"] == "connected"
+
+
+def test_a_test_that_adds_routes_to_the_shared_app_fails(settings: Settings) -> None:
+    """The `app` fixture's teardown check: routes added to a shared app would outlive the test."""
+    app = create_app(settings)
+    routes = list(app.router.routes)
+    fail_if_routes_changed(app, routes)  # unchanged: passes
+
+    @app.get("/added-by-a-test")
+    async def added() -> None: ...
+
+    with pytest.raises(pytest.fail.Exception, match="build an app of its own"):
+        fail_if_routes_changed(app, routes)
