@@ -32,10 +32,6 @@ async def drop_all(engine: AsyncEngine) -> None:
         await connection.run_sync(Base.metadata.drop_all)
 
 
-async def session_on(engine: AsyncEngine) -> AsyncSession:
-    return AsyncSession(engine, expire_on_commit=False)
-
-
 @pytest.fixture
 async def db_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
     await create_all(engine)
@@ -51,7 +47,7 @@ def sync_client_and_session(
     app: FastAPI, portal: BlockingPortal, portal_engine: AsyncEngine
 ) -> Iterator[tuple[TestClient, AsyncSession]]:
     portal.call(create_all, portal_engine)
-    session = portal.call(session_on, portal_engine)
+    session = AsyncSession(portal_engine, expire_on_commit=False)  # connects on first use
     try:
         with portal.wrap_async_context_manager(started(app)) as started_app:
             override(app, get_session, session)

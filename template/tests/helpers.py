@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from app.database import Base
+from app.factory import create_app
 from app.settings import Settings
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -58,6 +59,18 @@ def override(app: FastAPI, dependency: Callable[..., Any], value: object) -> Non
         return value
 
     app.dependency_overrides[dependency] = overridden
+
+
+def app_with_a_failing_route(settings: Settings) -> FastAPI:
+    """An app of its own whose `GET /boom` raises an unexpected error ("secret internals")."""
+    app = create_app(settings)
+
+    @app.get("/boom")
+    async def boom() -> None:
+        msg = "secret internals"
+        raise RuntimeError(msg)
+
+    return app
 
 
 def alembic_config(connection: Connection) -> Config:

@@ -17,7 +17,7 @@ from app.factory import create_app
 from app.settings import Settings
 from tests.fixtures.clients import fail_if_routes_changed
 from tests.fixtures.database import PRODUCTION_DATABASE_URL, UNREACHABLE_DATABASE_URL
-from tests.helpers import replace_settings
+from tests.helpers import app_with_a_failing_route, replace_settings
 
 # A configuration production accepts (it refuses the tests' cheap password hashing).
 PRODUCTION = {
@@ -146,14 +146,7 @@ def test_app_errors_become_json_with_their_status(settings: Settings) -> None:
 def test_unexpected_errors_are_a_plain_500(
     settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    app = create_app(settings)  # an app of its own: the test adds a route
-
-    @app.get("/boom")
-    async def boom() -> None:
-        msg = "secret internals"
-        raise RuntimeError(msg)
-
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(app_with_a_failing_route(settings), raise_server_exceptions=False) as client:
         response = client.get("/boom")
 
     assert response.status_code == 500

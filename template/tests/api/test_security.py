@@ -12,7 +12,7 @@ from starlette.websockets import WebSocketDisconnect
 from app.factory import create_app
 from app.middleware import API_CSP, DOCS_CSP, HSTS
 from app.settings import Settings
-from tests.helpers import replace_settings
+from tests.helpers import app_with_a_failing_route, replace_settings
 
 INVALID_HOST = {"detail": "Invalid host header", "code": "invalid_host"}
 
@@ -34,14 +34,7 @@ async def test_every_response_has_security_headers(
 
 
 def test_server_errors_have_security_headers_too(settings: Settings) -> None:
-    app = create_app(settings)  # an app of its own: the test adds a route
-
-    @app.get("/boom")
-    async def boom() -> None:
-        msg = "secret internals"
-        raise RuntimeError(msg)
-
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(app_with_a_failing_route(settings), raise_server_exceptions=False) as client:
         response = client.get("/boom", headers={"X-Request-ID": "req-500"})
 
     assert response.status_code == 500
