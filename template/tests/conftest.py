@@ -13,6 +13,8 @@
 which ones a test sets up and tears down.
 """
 
+import gc
+
 pytest_plugins = [
     "tests.fixtures.settings",
     "tests.fixtures.database",
@@ -20,3 +22,10 @@ pytest_plugins = [
     "tests.fixtures.owners",
     "tests.fixtures.cache",
 ]
+
+
+def pytest_collection_finish() -> None:
+    """Leave what imports and collection built (modules, routes, Hypothesis' strategies,
+    all kept for the whole run) out of garbage collection: otherwise every full collection,
+    and pytest's own at the end of the run, walks all of it again."""
+    gc.freeze()

@@ -25,9 +25,13 @@ from tests.helpers import make_settings
 
 pytestmark = pytest.mark.fuzz
 
-# Requests per operation: enough to find the usual mistakes in a second or two on every
-# run; CI sets FUZZ_EXAMPLES=100 (.github/workflows/ci.yml), and so can you for a deeper run.
+# Random requests per operation: enough to find the usual mistakes in a second on every
+# run. Schemathesis' "coverage" phase adds every boundary and wrong-type value the schema
+# implies, which almost doubles the time these tests take: it runs in CI
+# (.github/workflows/ci.yml), with 100 random requests per operation. The same deep run:
+#   FUZZ_PHASES=examples,coverage,fuzzing FUZZ_EXAMPLES=100 uv run pytest -m fuzz
 MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
+PHASES = os.environ.get("FUZZ_PHASES", "examples,fuzzing").split(",")
 
 
 # Read once, at collection, from an app built for it: `create_app` touches no database
@@ -35,6 +39,7 @@ MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 # (`schemathesis.pytest.from_fixture` would read it from the `app` fixture, but its lazy
 # loader does not work on pytest 9.2.)
 schema = schemathesis.openapi.from_dict(create_app(make_settings()).openapi())
+schema.config.phases.update(phases=PHASES)
 
 
 def as_httpx_arguments(transport_kwargs: dict[str, Any]) -> dict[str, Any]:
