@@ -100,6 +100,17 @@ def dist(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def lock(session: nox.Session) -> None:
+    """Rewrite template/uv.lock.jinja from `uv lock` runs of every dependency combination.
+
+    Run it after changing the template's dependencies (uv keeps the other versions);
+    `nox -s lock -- --upgrade` moves every package to its newest release.
+    """
+    session.install("-e", ".[test]")
+    session.run("python", "scripts/lock_template.py", *session.posargs)
+
+
+@nox.session(default=False)
 def bench(session: nox.Session) -> None:
     """The benchmark suite (bench/): prints a table and writes BENCHMARKS.md.
 

@@ -74,6 +74,9 @@ def test_free_text_is_rejected_clearly_or_kept_exactly(
     ("field", "value"),
     [
         pytest.param("description", "two\nlines", id="newline"),
+        pytest.param("description", "two\u2028lines", id="line-separator"),
+        pytest.param("author_name", "next\x85line", id="next-line"),
+        pytest.param("author_name", "c1\x9bcontrol", id="c1-control"),
         pytest.param("description", 'say "hi"', id="double-quote"),
         pytest.param("author_name", "back\\slash", id="backslash"),
         pytest.param("author_email", "not-an-email", id="email"),

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from newapi._create import find_uv
 from newapi.cli import app
 from tests.combinations import RUN_COMBINATIONS, combination_id, params
+from tests.conftest import render_project
 
 pytestmark = pytest.mark.slow
 
@@ -142,10 +143,14 @@ def passed_count(output: str) -> int:
 
 
 @pytest.mark.parametrize("answers", params(RUN_COMBINATIONS))
-def test_project_is_locked_lint_clean_and_typed(create: Any, answers: dict[str, Any]) -> None:
+def test_project_is_locked_lint_clean_and_typed(
+    create: Any, answers: dict[str, Any], tmp_path: Path
+) -> None:
     project = create(answers)
 
-    assert (project / "uv.lock").is_file()
+    # Installed from the lock the template ships: `uv lock` had nothing to resolve.
+    shipped = render_project(tmp_path / "svc", {"project_name": "svc", **answers}) / "uv.lock"
+    assert (project / "uv.lock").read_text() == shipped.read_text()
     assert (project / ".venv").is_dir()
     if os.environ.get("PYTHONDONTWRITEBYTECODE"):
         # Python will not cache bytecode here, so newapi compiled it at install.
