@@ -57,3 +57,8 @@ RUN_COMBINATIONS: list[dict[str, Any]] = [
 
 def params(combinations: list[dict[str, Any]]) -> list[Any]:
     return [pytest.param(c, id=combination_id(c)) for c in combinations]
+
+
+# What the generated CI sets for its Schemathesis run (tests/test_deploy_files.py holds
+# ci.yml to it; the slow tier runs every project's fuzz tests with it).
+CI_FUZZ_ENV = {"FUZZ_PHASES": "examples,coverage,fuzzing", "FUZZ_EXAMPLES": "100"}

@@ -53,7 +53,7 @@ from tests._deploy_checks import (
     wait_for_health,
     with_database,
 )
-from tests.combinations import DEPLOY
+from tests.combinations import CI_FUZZ_ENV, DEPLOY
 from tests.conftest import Render
 
 REPO = Path(__file__).resolve().parents[1]
@@ -454,6 +454,9 @@ def test_workflow_pins_actions_and_runs_every_gate(rendered: Render) -> None:
     assert "pytest" in commands("test")
     assert "postgres" in jobs["test"]["services"]
     assert "TEST_DATABASE_URL" in jobs["test"]["env"]
+    # The deep Schemathesis run; our slow tier runs the projects' fuzz tests the same way.
+    pytest_steps = [step for step in jobs["test"]["steps"] if "pytest" in step.get("run", "")]
+    assert [step.get("env") for step in pytest_steps] == [CI_FUZZ_ENV]
     docker_uses = [step.get("uses", "") for step in jobs["docker"]["steps"]]
     assert any(u.startswith("docker/build-push-action@") for u in docker_uses) or (
         "docker build" in commands("docker")

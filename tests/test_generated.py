@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from newapi._create import find_uv
 from newapi.cli import app
-from tests.combinations import RUN_COMBINATIONS, combination_id, params
+from tests.combinations import CI_FUZZ_ENV, RUN_COMBINATIONS, combination_id, params
 from tests.conftest import render_project
 
 pytestmark = pytest.mark.slow
@@ -183,6 +183,19 @@ def test_project_suite_passes_with_zero_setup(
 
     assert passed_count(output) >= 20
     assert missing_proofs(passed_tests(report), answers) == {}
+
+
+@pytest.mark.parametrize("answers", params(RUN_COMBINATIONS))
+def test_project_holds_up_under_the_ci_fuzz_run(create: Any, answers: dict[str, Any]) -> None:
+    """The generated CI's Schemathesis run: every phase (boundary values, wrong types) and
+    100 random requests per operation, where a laptop's run sends 10."""
+    project = create(answers)
+    env = project_env() | CI_FUZZ_ENV
+    env.pop("TEST_DATABASE_URL", None)
+
+    output = run(project, "pytest", "-m", "fuzz", "-p", "no:randomly", env=env)
+
+    assert passed_count(output) >= 5
 
 
 @pytest.mark.parametrize("answers", params(RUN_COMBINATIONS[:1]))

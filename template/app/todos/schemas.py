@@ -1,12 +1,24 @@
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, field_validator
 
 from app.database import UtcDatetime
 from app.todos.models import TITLE_MAX_LENGTH
 
+# A title shows something: at least one character that is not whitespace, and no NUL
+# anywhere (PostgreSQL's text cannot hold one). It is checked on the text as sent, so the
+# OpenAPI schema states exactly what is accepted; the surrounding whitespace is dropped
+# after. The whitespace is spelled out (what str.strip() removes) because regex engines
+# disagree on `\s`: pydantic's, Schemathesis' and a client's must all read it alike.
+VISIBLE_TEXT = (
+    r"^[^\x00]*"
+    r"[^\x00\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    r"[^\x00]*$"
+)
 Title = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX_LENGTH)
+    str,
+    StringConstraints(max_length=TITLE_MAX_LENGTH, pattern=VISIBLE_TEXT),
+    AfterValidator(str.strip),
 ]
 
 

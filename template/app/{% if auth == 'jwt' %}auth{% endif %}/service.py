@@ -16,7 +16,9 @@ async def authenticate(
     *, session: AsyncSession, email: str, password: str, settings: Settings
 ) -> User:
     hasher = password_hasher(settings)
-    user = await get_user_by_email(session=session, email=email)
+    # No account can have a NUL in its address (the Email type refuses it), and the
+    # database could not compare one: such an address is simply unknown.
+    user = None if "\x00" in email else await get_user_by_email(session=session, email=email)
     if user is None:
         # Hash anyway, so an unknown e-mail takes as long to refuse as a wrong password.
         hasher.hash(password)

@@ -13,13 +13,14 @@ def _lower(value: str) -> str:
     return value.lower()
 
 
-# A light check (one "@", a dot in the domain): the real test is a confirmation e-mail.
+# A light check (one "@", a dot in the domain, no spaces or NUL): the real test is a
+# confirmation e-mail.
 Email = Annotated[
     str,
     StringConstraints(
         strip_whitespace=True,
         max_length=EMAIL_MAX_LENGTH,
-        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$",
     ),
     AfterValidator(_lower),
 ]
