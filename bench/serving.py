@@ -47,6 +47,9 @@ BASELINES = {
     "a tutorial-style app, same queries": "bench_minimal_db_app",
     "a minimal app, same JSON, no database": "bench_minimal_app",
 }
+# An A/A control: the service against a second copy of itself, measured alongside the
+# target, tells how far apart two identical servers land on this machine.
+CONTROL = "a second copy of the service (A/A control)"
 RUNS = 3
 PAIRS = 10
 METHOD = (
@@ -60,9 +63,11 @@ METHOD = (
     "queries and answering the same JSON, without the service's middleware, settings and "
     "error handling; and a minimal app answering the same JSON without a database. Load: "
     f"`wrk -t1 -c{CONNECTIONS} -d<seconds>s --latency`. Against the first baseline, {PAIRS} "
-    "tightly alternated pairs of short loads (a third of `--duration`, default 10 s; 3 pairs "
-    f"with --quick); against the others, {RUNS} rounds (1 with --quick) of full-length loads, "
-    "the three servers in rotating order; one warm-up round each, per endpoint."
+    "tightly alternated rounds of short loads (a third of `--duration`, default 10 s; 3 "
+    "rounds with --quick), each also loading a second copy of the service: that A/A ratio "
+    "is the noise floor the target's ratio must be read against. Against the others, "
+    f"{RUNS} rounds (1 with --quick) of full-length loads, the three servers in rotating "
+    "order; one warm-up round each, per endpoint."
 )
 _SHELL_DEFAULT = re.compile(r"\$\{(\w+):-([^}]*)\}")
 _WRK_LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
@@ -82,7 +87,11 @@ def run(config: Config, results: Results) -> None:
     with _server_url(config) as server_url:
         env = _service_env(config, project, _fresh_database(config, project, server_url))
         service_argv = _dockerfile_uvicorn(project)
-        with _serve(project, service_argv, env) as service, ExitStack() as stack:
+        with (
+            _serve(project, service_argv, env) as service,
+            _serve(project, service_argv, env) as control,
+            ExitStack() as stack,
+        ):
             todo = _post_json(f"{service}/todos", {"title": "Benchmark"})
             baselines = {
                 name: stack.enter_context(
@@ -97,27 +106,34 @@ def run(config: Config, results: Results) -> None:
             for path in ("/health", f"/todos/{todo['id']}"):
                 for baseline in baselines.values():
                     _same_json(service + path, baseline + path)
-                results.figures += _measure(config, project, path, service, baselines)
+                _same_json(service + path, control + path)
+                results.figures += _measure(config, project, path, service, control, baselines)
     if not shutil.which("wrk"):
         results.notes.append("serving: wrk is not installed; the load came from bench_load.py.")
 
 
 def _measure(
-    config: Config, project: Path, path: str, service: str, baselines: dict[str, str]
+    config: Config,
+    project: Path,
+    path: str,
+    service: str,
+    control: str,
+    baselines: dict[str, str],
 ) -> list[Figure]:
     module_level, *others = baselines
-    # The factory against the same service built at import: short loads, tightly paired, so
-    # the machine's drift hits both alike.
+    # The factory against the same service built at import, and against a copy of itself:
+    # short loads, tightly rotated, so the machine's drift hits all three alike.
     slice_seconds = max(1.0, config.duration / 3)
-    ours, theirs = rounds(
+    ours, theirs, copy = rounds(
         [
             partial(_load, project, url + path, slice_seconds)
-            for url in (service, baselines[module_level])
+            for url in (service, baselines[module_level], control)
         ],
         warmup=config.warmup,
         runs=config.runs(PAIRS, quick=3),
     )
     figures = _figures(path, module_level, ours, theirs, min_ratio=MIN_RPS_RATIO)
+    figures += _figures(path, CONTROL, ours, copy)
     # The other baselines: full-length loads, the three servers in rotating order.
     ours, *loads = rounds(
         [
@@ -227,7 +243,7 @@ def _serve(project: Path, argv: list[str], env: dict[str, str]) -> Iterator[str]
     """Run a server on a free loopback port until it answers /health; yield its base URL."""
     env = env | {"PORT": str(_free_port())}
     command = [_SHELL_DEFAULT.sub(lambda m: env.get(m[1], m[2]), arg) for arg in argv]
-    log = project / f".bench-{command[1].split(':')[0]}.log"
+    log = project / f".bench-{command[1].split(':')[0]}-{env['PORT']}.log"
     with log.open("w", encoding="utf-8") as output:
         process = subprocess.Popen(
             command, cwd=project, env=env, stdout=output, stderr=subprocess.STDOUT
