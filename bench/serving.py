@@ -51,7 +51,14 @@ BASELINES = {
 # target, tells how far apart two identical servers land on this machine.
 CONTROL = "a second copy of the service (A/A control)"
 RUNS = 3
-PAIRS = 10
+# Against the same service built at import: BLOCKS sets of freshly started servers, each
+# loaded for ROUNDS_PER_BLOCK rotated rounds of SLICE_SECONDS. Two identical servers land
+# a few per cent apart for as long as both run (where each process's memory landed), and
+# one short load swings by 10-15 % on this kind of machine: new processes per block
+# average the first, many short rounds the second.
+BLOCKS, QUICK_BLOCKS = 3, 1
+ROUNDS_PER_BLOCK, QUICK_ROUNDS_PER_BLOCK = 12, 4
+SLICE_SECONDS = 1
 METHOD = (
     "serving: the generated service (auth=none) started with the uvicorn command of its "
     "Dockerfile's CMD (`app.factory:create_app --factory`, one worker, the runtime stage's "
@@ -62,12 +69,15 @@ METHOD = (
     "checked against); a tutorial-style app with a module-level engine running the same "
     "queries and answering the same JSON, without the service's middleware, settings and "
     "error handling; and a minimal app answering the same JSON without a database. Load: "
-    f"`wrk -t1 -c{CONNECTIONS} -d<seconds>s --latency`. Against the first baseline, {PAIRS} "
-    "tightly alternated rounds of short loads (a third of `--duration`, default 10 s; 3 "
-    "rounds with --quick), each also loading a second copy of the service: that A/A ratio "
-    "is the noise floor the target's ratio must be read against. Against the others, "
-    f"{RUNS} rounds (1 with --quick) of full-length loads, the three servers in rotating "
-    "order; one warm-up round each, per endpoint."
+    f"`wrk -t1 -c{CONNECTIONS} -d<seconds>s --latency`. Against the first baseline: "
+    f"{BLOCKS} blocks ({QUICK_BLOCKS} with --quick), each starting the factory-built service, "
+    "the built-at-import one and a second copy of the factory-built one (an A/A control) "
+    f"afresh, then {ROUNDS_PER_BLOCK} rounds ({QUICK_ROUNDS_PER_BLOCK} with --quick) of "
+    f"{SLICE_SECONDS}-second loads on each, in rotating order, after a warm-up round; the "
+    "ratio is the median of all the rounds' ratios, and the A/A ratio is the noise floor it "
+    "must be read against (two identical servers). Against the others, one set of servers, "
+    f"{RUNS} rounds (1 with --quick) of `--duration` loads (default 10 s), the three servers "
+    "in rotating order; one warm-up round each, per endpoint."
 )
 _SHELL_DEFAULT = re.compile(r"\$\{(\w+):-([^}]*)\}")
 _WRK_LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
@@ -87,62 +97,84 @@ def run(config: Config, results: Results) -> None:
     with _server_url(config) as server_url:
         env = _service_env(config, project, _fresh_database(config, project, server_url))
         service_argv = _dockerfile_uvicorn(project)
-        with (
-            _serve(project, service_argv, env) as service,
-            _serve(project, service_argv, env) as control,
-            ExitStack() as stack,
-        ):
+        with _serve(project, service_argv, env) as service:
             todo = _post_json(f"{service}/todos", {"title": "Benchmark"})
-            baselines = {
+        env_with_todo = env | {"BENCH_TODO": json.dumps(todo)}
+        paths = ("/health", f"/todos/{todo['id']}")
+        factory_figures = _factory_against_import(
+            config, project, paths, service_argv, env_with_todo
+        )
+        with ExitStack() as stack:
+            service = stack.enter_context(_serve(project, service_argv, env))
+            others = {
                 name: stack.enter_context(
-                    _serve(
-                        project,
-                        _module_app(service_argv, module),
-                        env | {"BENCH_TODO": json.dumps(todo)},
-                    )
+                    _serve(project, _module_app(service_argv, module), env_with_todo)
                 )
                 for name, module in BASELINES.items()
+                if module != BASELINES[MODULE_LEVEL]
             }
-            for path in ("/health", f"/todos/{todo['id']}"):
-                for baseline in baselines.values():
+            for path in paths:
+                for baseline in others.values():
                     _same_json(service + path, baseline + path)
-                _same_json(service + path, control + path)
-                results.figures += _measure(config, project, path, service, control, baselines)
+                results.figures += factory_figures[path]
+                results.figures += _against_others(config, project, path, service, others)
     if not shutil.which("wrk"):
         results.notes.append("serving: wrk is not installed; the load came from bench_load.py.")
 
 
-def _measure(
+def _factory_against_import(
     config: Config,
     project: Path,
-    path: str,
-    service: str,
-    control: str,
-    baselines: dict[str, str],
+    paths: tuple[str, ...],
+    service_argv: list[str],
+    env: dict[str, str],
+) -> dict[str, list[Figure]]:
+    """The target: the factory-built service against the same service built at import,
+    and against a second copy of itself (A/A), over blocks of freshly started servers."""
+    module_argv = _module_app(service_argv, BASELINES[MODULE_LEVEL])
+    samples: dict[str, tuple[list[Load], list[Load], list[Load]]] = {
+        path: ([], [], []) for path in paths
+    }
+    for _ in range(config.runs(BLOCKS, QUICK_BLOCKS)):
+        with (
+            _serve(project, service_argv, env) as service,
+            _serve(project, module_argv, env) as module_level,
+            _serve(project, service_argv, env) as control,
+        ):
+            for path in paths:
+                _same_json(service + path, module_level + path)
+                _same_json(service + path, control + path)
+                block = rounds(
+                    [
+                        partial(_load, project, url + path, SLICE_SECONDS)
+                        for url in (service, module_level, control)
+                    ],
+                    warmup=1,
+                    runs=config.runs(ROUNDS_PER_BLOCK, QUICK_ROUNDS_PER_BLOCK),
+                )
+                for collected, loads in zip(samples[path], block, strict=True):
+                    collected.extend(loads)
+    figures: dict[str, list[Figure]] = {}
+    for path, (ours, theirs, copy) in samples.items():
+        figures[path] = _figures(path, MODULE_LEVEL, ours, theirs, min_ratio=MIN_RPS_RATIO)
+        figures[path] += _figures(path, CONTROL, ours, copy)
+    return figures
+
+
+def _against_others(
+    config: Config, project: Path, path: str, service: str, others: dict[str, str]
 ) -> list[Figure]:
-    module_level, *others = baselines
-    # The factory against the same service built at import, and against a copy of itself:
-    # short loads, tightly rotated, so the machine's drift hits all three alike.
-    slice_seconds = max(1.0, config.duration / 3)
-    ours, theirs, copy = rounds(
-        [
-            partial(_load, project, url + path, slice_seconds)
-            for url in (service, baselines[module_level], control)
-        ],
-        warmup=config.warmup,
-        runs=config.runs(PAIRS, quick=3),
-    )
-    figures = _figures(path, module_level, ours, theirs, min_ratio=MIN_RPS_RATIO)
-    figures += _figures(path, CONTROL, ours, copy)
-    # The other baselines: full-length loads, the three servers in rotating order.
+    """The factory-built service against the tutorial-style and the minimal app:
+    full-length loads, the three servers in rotating order."""
     ours, *loads = rounds(
         [
             partial(_load, project, url + path, config.duration)
-            for url in (service, *(baselines[name] for name in others))
+            for url in (service, *others.values())
         ],
         warmup=config.warmup,
         runs=config.runs(RUNS),
     )
+    figures: list[Figure] = []
     for name, theirs in zip(others, loads, strict=True):
         figures += _figures(path, name, ours, theirs)
     return figures
