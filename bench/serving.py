@@ -52,10 +52,10 @@ BASELINES = {
 CONTROL = "a second copy of the service (A/A control)"
 RUNS = 3
 # Against the same service built at import: BLOCKS sets of freshly started servers, each
-# loaded for ROUNDS_PER_BLOCK rotated rounds of SLICE_SECONDS. Two identical servers land
-# a few per cent apart for as long as both run (where each process's memory landed), and
-# one short load swings by 10-15 % on this kind of machine: new processes per block
-# average the first, many short rounds the second.
+# loaded for ROUNDS_PER_BLOCK rotated rounds of SLICE_SECONDS. One short load swings by
+# 10-15 % on this kind of machine, and two identical servers may stay a few per cent apart
+# for as long as both run: many short rounds average the first, new processes per block
+# the second.
 BLOCKS, QUICK_BLOCKS = 3, 1
 ROUNDS_PER_BLOCK, QUICK_ROUNDS_PER_BLOCK = 12, 4
 SLICE_SECONDS = 1
@@ -101,9 +101,7 @@ def run(config: Config, results: Results) -> None:
             todo = _post_json(f"{service}/todos", {"title": "Benchmark"})
         env_with_todo = env | {"BENCH_TODO": json.dumps(todo)}
         paths = ("/health", f"/todos/{todo['id']}")
-        factory_figures = _factory_against_import(
-            config, project, paths, service_argv, env_with_todo
-        )
+        factory_figures = _factory_against_import(config, project, paths, service_argv, env)
         with ExitStack() as stack:
             service = stack.enter_context(_serve(project, service_argv, env))
             others = {
@@ -111,7 +109,7 @@ def run(config: Config, results: Results) -> None:
                     _serve(project, _module_app(service_argv, module), env_with_todo)
                 )
                 for name, module in BASELINES.items()
-                if module != BASELINES[MODULE_LEVEL]
+                if name != MODULE_LEVEL
             }
             for path in paths:
                 for baseline in others.values():
