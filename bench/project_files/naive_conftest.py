@@ -8,15 +8,18 @@ only in how each test gets a clean database.
 """
 
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 
 import pytest
 from anyio.from_thread import BlockingPortal
+from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from starlette.types import ASGIApp
 
 from app.database import Base, get_session, import_models
-from tests.fixtures.clients import BASE_URL, started
+from tests.fixtures.clients import BASE_URL
 from tests.helpers import override
 
 import_models()
@@ -42,18 +45,32 @@ async def db_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
         await drop_all(engine)
 
 
+@asynccontextmanager
+async def serving_fresh_tables(
+    app: FastAPI, engine: AsyncEngine
+) -> AsyncIterator[tuple[ASGIApp, AsyncSession]]:
+    """As the project's `serving_isolated_session`, on tables created for the test."""
+    await create_all(engine)
+    try:
+        async with (
+            AsyncSession(engine, expire_on_commit=False) as session,
+            LifespanManager(app) as manager,
+        ):
+            override(app, get_session, session)
+            yield manager.app, session
+    finally:
+        await drop_all(engine)
+
+
 @pytest.fixture
 def sync_client_and_session(
     app: FastAPI, portal: BlockingPortal, portal_engine: AsyncEngine
 ) -> Iterator[tuple[TestClient, AsyncSession]]:
-    portal.call(create_all, portal_engine)
-    session = AsyncSession(portal_engine, expire_on_commit=False)  # connects on first use
-    try:
-        with portal.wrap_async_context_manager(started(app)) as started_app:
-            override(app, get_session, session)
-            client = TestClient(started_app, base_url=BASE_URL)
-            client.portal = portal
+    serving = serving_fresh_tables(app, portal_engine)
+    with portal.wrap_async_context_manager(serving) as (started_app, session):
+        client = TestClient(started_app, base_url=BASE_URL)
+        client.portal = portal
+        try:
             yield client, session
-    finally:
-        portal.call(session.close)
-        portal.call(drop_all, portal_engine)
+        finally:
+            client.close()

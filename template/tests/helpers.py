@@ -86,13 +86,15 @@ def upgrade_to_head(connection: Connection) -> None:
 
 @asynccontextmanager
 async def rolled_back_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A connection inside a transaction that is always rolled back at the end."""
+    """A connection inside a transaction that is always rolled back at the end
+    (unless a `savepoint_session` on it has rolled it back already)."""
     async with engine.connect() as connection:
         transaction = await connection.begin()
         try:
             yield connection
         finally:
-            await transaction.rollback()
+            if transaction.is_active:
+                await transaction.rollback()
 
 
 @asynccontextmanager
@@ -102,6 +104,10 @@ async def savepoint_session(connection: AsyncConnection) -> AsyncIterator[AsyncS
     `join_transaction_mode="create_savepoint"`: when the code under test commits, it
     only releases a SAVEPOINT; the outer transaction, and so the test, still sees the
     data, and the connection's rollback throws all of it away.
+
+    At the end it rolls back the connection's transaction, then closes the session:
+    the one ROLLBACK ends the session's open SAVEPOINT too, which closing first would
+    have rolled back on its own, a round trip to the database for nothing.
     """
     session = AsyncSession(
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
@@ -109,6 +115,7 @@ async def savepoint_session(connection: AsyncConnection) -> AsyncIterator[AsyncS
     try:
         yield session
     finally:
+        await connection.rollback()
         await session.close()
 
 
