@@ -91,7 +91,11 @@ def dist(session: nox.Session) -> None:
     session.run("python", "-m", "build", "--outdir", str(out), str(ROOT))
     wheel = next(out.glob("*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
-    required = ["newapi/_template/copier.yml", "newapi/_template/template/app/factory.py"]
+    required = [
+        "newapi/_template/copier.yml",
+        "newapi/_template/template/app/factory.py",
+        "newapi/suite_imports.txt",
+    ]
     missing = [n for n in required if n not in names]
     junk = [n for n in names if any(p in n for p in ("/.venv/", "__pycache__", "/.env", ".pyc"))]
     if missing or junk:
@@ -108,6 +112,17 @@ def lock(session: nox.Session) -> None:
     """
     session.install("-e", ".[test]")
     session.run("python", "scripts/lock_template.py", *session.posargs)
+
+
+@nox.session(name="suite-imports", default=False)
+def suite_imports(session: nox.Session) -> None:
+    """Rewrite src/newapi/suite_imports.txt: the installed modules new projects' tests import.
+
+    `newapi create` compiles them to bytecode after installing. Run it after `nox -s lock`
+    (it creates a project per database x auth x redis answer and runs its tests).
+    """
+    session.install("-e", ".[test]")
+    session.run("python", "scripts/list_suite_imports.py", env={"UV_PYTHON_DOWNLOADS": "never"})
 
 
 @nox.session(default=False)

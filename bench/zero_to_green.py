@@ -30,6 +30,7 @@ NO_PYC = "PYTHONDONTWRITEBYTECODE"
 STEPS = {
     "Validate answers and render the template": "render",
     "Install dependencies (uv lock + uv sync)": "uv lock + uv sync",
+    "Compile what the tests import to bytecode": "bytecode for what the tests import",
     "Initialise git and commit": "git init + commit",
 }
 

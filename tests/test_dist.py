@@ -40,6 +40,7 @@ def test_wheel_holds_the_template_and_no_local_junk(wheel: Path) -> None:
     assert "newapi/_template/copier.yml" in names
     assert "newapi/_template/template/app/factory.py" in names
     assert "newapi/_template/CHANGELOG.md" in names
+    assert "newapi/suite_imports.txt" in names  # what create compiles after installing
     junk = [n for n in names if any(p in n for p in ("/.venv/", "__pycache__", ".pyc"))]
     assert junk == []
     assert not [n for n in names if n.endswith("/.env")]

@@ -152,9 +152,12 @@ def test_project_is_locked_lint_clean_and_typed(
     shipped = render_project(tmp_path / "svc", {"project_name": "svc", **answers}) / "uv.lock"
     assert (project / "uv.lock").read_text() == shipped.read_text()
     assert (project / ".venv").is_dir()
-    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
-        # Python will not cache bytecode here, so newapi compiled it at install.
-        assert any((project / ".venv").glob("lib/python*/site-packages/fastapi/__pycache__"))
+    # newapi compiled what the tests import (and only that) right after installing.
+    site_packages = next((project / ".venv").glob("lib/python*/site-packages"))
+    assert any((site_packages / "fastapi" / "__pycache__").glob("applications.*.pyc"))
+    unused_locale = site_packages / "faker" / "providers" / "address" / "zu_ZA"
+    assert (unused_locale / "__init__.py").is_file()
+    assert not (unused_locale / "__pycache__").exists()
     run(project, "ruff", "check", ".")
     run(project, "ruff", "format", "--check", ".")
     run(project, "mypy")

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from rich.panel import Panel
 
+from newapi._bytecode import compile_suite_imports
 from newapi._errors import (
     DestinationError,
     InvalidAnswerError,
@@ -97,6 +98,8 @@ def create_project(request: CreateRequest, steps: Steps) -> CreateResult:
         with steps.step("Install dependencies (uv lock + uv sync)"):
             install(destination, uv)
         result.installed = True
+        with steps.step("Compile what the tests import to bytecode"):
+            precompile(destination)
     else:
         steps.skipped("Install dependencies", "--no-install; run `uv sync` in the project")
 
@@ -266,18 +269,18 @@ def find_uv() -> str | None:
 def install(project: Path, uv: str) -> None:
     env = _uv_env(project)
     hint = f"Fix the problem above, then run `uv sync` in {project}."
-    for command in ([uv, "lock"], [uv, "sync", *sync_options(env)]):
+    for command in ([uv, "lock"], [uv, "sync"]):
         _run(command, project, env=env, hint=hint)
 
 
-def sync_options(env: Mapping[str, str]) -> list[str]:
-    """`--compile-bytecode` when Python will not cache bytecode itself.
+def precompile(project: Path) -> None:
+    """Bytecode for the installed modules the tests import, compiled on all cores.
 
-    Python writes a module's .pyc the first time it imports it, so compiling every
-    package at install (about 6 s for a new project's) is wasted work, unless
-    PYTHONDONTWRITEBYTECODE is set: then every run would compile every import again.
+    uv installs without bytecode. Python would compile each module at its first import,
+    one at a time: the first test run would pay for all of them, and with
+    PYTHONDONTWRITEBYTECODE set every run would.
     """
-    return ["--compile-bytecode"] if env.get("PYTHONDONTWRITEBYTECODE") else []
+    compile_suite_imports(project, _uv_env(project))
 
 
 def _uv_env(project: Path) -> dict[str, str]:
