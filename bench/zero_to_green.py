@@ -18,11 +18,12 @@ METHOD = (
     "--quick) after one warm-up run with the user's uv cache, then one run with an empty "
     "UV_CACHE_DIR (every wheel downloaded; skipped with --quick). Step times are the ones "
     "`newapi create` prints. The first `uv run pytest` includes the embedded PostgreSQL's initdb "
-    "and, where Python writes .pyc files, compiling what the suite imports; a second "
+    "and, where Python writes .pyc files, compiling the project's own modules (create has "
+    "compiled the installed ones the suite imports); a second "
     "`uv run pytest` in the same project, right after, shows what every later run costs. "
-    "When PYTHONDONTWRITEBYTECODE is set (Python then never caches bytecode, and newapi "
-    "compiles it at install), the warm runs are repeated without it, alternating, as on a "
-    "machine where Python writes .pyc files on first import."
+    "When PYTHONDONTWRITEBYTECODE is set (Python then never caches bytecode, so only what "
+    "newapi compiles at install is cached), the warm runs are repeated without it, "
+    "alternating, as on a machine where Python writes .pyc files on first import."
 )
 # Python's own bytecode cache: off where this variable is set (to anything but "").
 NO_PYC = "PYTHONDONTWRITEBYTECODE"

@@ -99,7 +99,7 @@ def create_project(request: CreateRequest, steps: Steps) -> CreateResult:
             install(destination, uv)
         result.installed = True
         with steps.step("Compile what the tests import to bytecode"):
-            precompile(destination)
+            compile_suite_imports(destination, _uv_env(destination))
     else:
         steps.skipped("Install dependencies", "--no-install; run `uv sync` in the project")
 
@@ -271,16 +271,6 @@ def install(project: Path, uv: str) -> None:
     hint = f"Fix the problem above, then run `uv sync` in {project}."
     for command in ([uv, "lock"], [uv, "sync"]):
         _run(command, project, env=env, hint=hint)
-
-
-def precompile(project: Path) -> None:
-    """Bytecode for the installed modules the tests import, compiled on all cores.
-
-    uv installs without bytecode. Python would compile each module at its first import,
-    one at a time: the first test run would pay for all of them, and with
-    PYTHONDONTWRITEBYTECODE set every run would.
-    """
-    compile_suite_imports(project, _uv_env(project))
 
 
 def _uv_env(project: Path) -> dict[str, str]:
