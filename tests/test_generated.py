@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+import psutil
 import pytest
 from typer.testing import CliRunner
 
@@ -186,6 +189,48 @@ def test_project_suite_passes_with_zero_setup(
 
     assert passed_count(output) >= 20
     assert missing_proofs(passed_tests(report), answers) == {}
+    if answers["database"] == "postgresql":
+        assert embedded_server_stops(project), "the embedded PostgreSQL outlived the run"
+
+
+def embedded_server_stops(project: Path, within: float = 15.0) -> bool:
+    """Whether no process runs on the project's embedded PostgreSQL data directory, or
+    none does within `within` seconds (pytest-xdist's workers may still be exiting)."""
+    deadline = time.monotonic() + within
+    while processes_on(project / ".data" / "test-postgres"):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def processes_on(data_dir: Path) -> list[str]:
+    """The command lines naming `data_dir`: the server, or what starts it in the background."""
+    command_lines = (" ".join(p.info["cmdline"] or ()) for p in psutil.process_iter(["cmdline"]))
+    return [line for line in command_lines if str(data_dir) in line]
+
+
+@pytest.mark.parametrize("answers", params(RUN_COMBINATIONS[:1]))
+@pytest.mark.parametrize(
+    "extra_args",
+    [pytest.param((), id="plain"), pytest.param(("-n", "2"), id="xdist")],
+)
+def test_a_run_that_needs_no_database_leaves_no_server_running(
+    create: Any, answers: dict[str, Any], extra_args: Sequence[str]
+) -> None:
+    """The embedded server starts in the background as a run begins; a run whose tests
+    never use it stops it all the same."""
+    project = create(answers)
+    env = project_env()
+    env.pop("TEST_DATABASE_URL", None)
+    data_dir = project / ".data" / "test-postgres"
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+    output = run(project, "pytest", "tests/test_settings.py", *extra_args, env=env)
+
+    assert passed_count(output) >= 5
+    assert (data_dir / "PG_VERSION").is_file()  # it was started...
+    assert embedded_server_stops(project)  # ...and stopped
 
 
 @pytest.mark.parametrize("answers", params(RUN_COMBINATIONS))
