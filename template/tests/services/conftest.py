@@ -9,6 +9,7 @@ import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
+from app.lifespan import tls_context
 from app.webhooks import WebhookSender
 
 WEBHOOK_URL = "https://hooks.example.com/todos"
@@ -16,8 +17,9 @@ WEBHOOK_URL = "https://hooks.example.com/todos"
 
 @pytest.fixture
 async def http_client(httpx_mock: HTTPXMock) -> AsyncIterator[httpx.AsyncClient]:
-    """A real httpx client; pytest-httpx answers its requests."""
-    async with httpx.AsyncClient() as client:
+    """A real httpx client (with the app's CA bundle, loaded once); pytest-httpx answers
+    its requests."""
+    async with httpx.AsyncClient(verify=tls_context()) as client:
         yield client
 
 
