@@ -112,6 +112,9 @@ JWT_PROOFS = {
 }
 
 
+POSTGRESQL_PROOFS = {
+    "test_a_run_at_the_same_time_takes_databases_of_its_own": "runs at once keep their databases",
+}
 REDIS_PROOFS = {
     "test_healthy_when_the_database_and_redis_answer": "/health reports Redis",
     "test_degraded_when_redis_is_unreachable": "/health is 503 without Redis",
@@ -133,6 +136,7 @@ def passed_tests(report: Path) -> set[str]:
 
 def missing_proofs(passed: set[str], answers: Mapping[str, Any]) -> dict[str, str]:
     wanted = PROOFS | (JWT_PROOFS if answers.get("auth", "jwt") == "jwt" else {})
+    wanted |= POSTGRESQL_PROOFS if answers.get("database", "postgresql") == "postgresql" else {}
     wanted |= REDIS_PROOFS if answers.get("redis", False) else {}
     bases = passed | {name.split("[")[0] for name in passed}
     return {name: why for name, why in wanted.items() if name not in bases}
@@ -231,6 +235,78 @@ def test_a_run_that_needs_no_database_leaves_no_server_running(
     assert passed_count(output) >= 5
     assert (data_dir / "PG_VERSION").is_file()  # it was started...
     assert embedded_server_stops(project)  # ...and stopped
+
+
+# The first run's test: leaves a table of its own in its database, lets the second run
+# go, and finds the table again once that run is over.
+HOLD_THE_DATABASE = """
+import os
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+async def test_the_database_outlives_a_second_run(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        await connection.exec_driver_sql("CREATE TABLE made_by_the_first_run (id int)")
+    Path(os.environ["HOLD_STARTED"]).touch()
+    go, deadline = Path(os.environ["HOLD_GO"]), time.monotonic() + 120
+    while not go.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    async with engine.begin() as connection:
+        query = text("SELECT to_regclass('made_by_the_first_run') IS NOT NULL")
+        kept = await connection.scalar(query)
+        await connection.exec_driver_sql("DROP TABLE IF EXISTS made_by_the_first_run")
+    assert kept, "a second run emptied this run's database"
+"""
+
+
+def wait_for(path: Path, process: subprocess.Popen[str], within: float = 120.0) -> None:
+    deadline = time.monotonic() + within
+    while not path.exists():
+        assert process.poll() is None, f"the first run ended early:\n{process.communicate()[0]}"
+        assert time.monotonic() < deadline, f"the first run never reached its test ({path})"
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize(
+    "answers", params([c for c in RUN_COMBINATIONS if c["database"] == "postgresql"][:1])
+)
+def test_two_runs_at_once_each_keep_their_own_database(
+    create: Any, answers: dict[str, Any], tmp_path: Path
+) -> None:
+    """A second run while one is going (another terminal, a watcher) leaves the first
+    run's database alone, and the shared embedded server stops when both are done."""
+    project = create(answers)
+    started, go = tmp_path / "started", tmp_path / "go"
+    env = project_env() | {"HOLD_STARTED": str(started), "HOLD_GO": str(go)}
+    env.pop("TEST_DATABASE_URL", None)
+    holder = project / "tests" / "test_hold_the_database.py"
+    holder.write_text(HOLD_THE_DATABASE)
+    try:
+        first = subprocess.Popen(
+            [uv(), "run", "--frozen", "pytest", "-p", "no:randomly", str(holder)],
+            cwd=project,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            wait_for(started, first)
+            second = run(project, "pytest", "tests/api/test_todos.py", env=env)
+        finally:
+            go.touch()
+            first_output = first.communicate(timeout=120)[0]
+    finally:
+        holder.unlink()
+
+    assert passed_count(second) >= 10
+    assert first.returncode == 0, first_output[-4000:]
+    assert passed_count(first_output) == 1
+    assert embedded_server_stops(project)
 
 
 @pytest.mark.parametrize("answers", params(RUN_COMBINATIONS))

@@ -1,9 +1,9 @@
 """Fixtures for every test; each group lives in its own module under tests/fixtures/.
 
     settings.py  `settings`: explicit test settings (never the developer's env or .env)
-    database.py  `database_url` (one database per xdist worker), `engine` (schema from
-                 Alembic, once per worker), `connection` (in a transaction rolled back
-                 after each test), `db_session` (on that connection)
+    database.py  `database_url` (one database per xdist worker, held for the run),
+                 `engine` (schema from Alembic, once per worker), `connection` (in a
+                 transaction rolled back after each test), `db_session` (on that connection)
     clients.py   `app` (one per distinct settings, overrides reset per test), `async_client`,
                  `client` (sync TestClient, in the run's `portal` event loop)
     owners.py    who owns todos: `ownership`, `make_todo` (and `user`, with JWT auth)
