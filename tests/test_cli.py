@@ -39,17 +39,28 @@ def test_python_dash_m_runs_the_cli() -> None:
     assert completed.stdout.strip() == f"newapi {__version__}"
 
 
-def test_help_does_not_import_copier() -> None:
+def imported_by(*args: str) -> set[str]:
+    """The modules `python -m newapi ARGS` imports (from `-X importtime`)."""
     completed = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "newapi", "--help"],
+        [sys.executable, "-X", "importtime", "-m", "newapi", *args],
         capture_output=True,
         text=True,
         check=False,
     )
-    assert completed.returncode == 0
-    imported = {line.rsplit("|", 1)[-1].strip() for line in completed.stderr.splitlines()}
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    return {line.rsplit("|", 1)[-1].strip() for line in completed.stderr.splitlines()}
+
+
+def test_help_does_not_import_copier() -> None:
+    imported = imported_by("--help")
     assert "copier" not in imported
     assert "jinja2" not in imported
+
+
+def test_version_does_not_import_rich_or_copier() -> None:
+    imported = imported_by("--version")
+    assert "rich.console" not in imported
+    assert "copier" not in imported
 
 
 def test_create_with_defaults_makes_a_committed_project(runner: CliRunner, in_tmp: Path) -> None:

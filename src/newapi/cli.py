@@ -6,12 +6,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 from newapi import __version__
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 app = typer.Typer(
     name="newapi",
@@ -21,8 +23,25 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-out = Console()
-err = Console(stderr=True)
+
+def _console(name: str) -> Console:
+    """The `out` or `err` console, made on first use: importing Rich's console takes longer
+    than the rest of `newapi --version`, and `--help` imports it only when it prints."""
+    console: Console | None = globals().get(name)
+    if console is None:
+        from rich.console import Console
+
+        console = Console(stderr=name == "err")
+        globals()[name] = console
+    return console
+
+
+def __getattr__(name: str) -> Console:
+    # `cli.out` and `cli.err` from outside (tests pin their width) make them too.
+    if name in {"out", "err"}:
+        return _console(name)
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
 
 
 @contextmanager
@@ -34,19 +53,19 @@ def _exit_on_error(debug: bool) -> Iterator[None]:
         yield
     except NewapiError as error:
         if debug:
-            err.print_exception()
-        err.print(f"[bold red]Error:[/bold red] {error.message}", highlight=False)
+            _console("err").print_exception()
+        _console("err").print(f"[bold red]Error:[/bold red] {error.message}", highlight=False)
         if error.hint:
-            err.print(f"[dim]{error.hint}[/dim]", highlight=False)
+            _console("err").print(f"[dim]{error.hint}[/dim]", highlight=False)
         raise typer.Exit(error.exit_code) from None
     except KeyboardInterrupt:
-        err.print("[bold red]Interrupted.[/bold red] Nothing was left half-written.")
+        _console("err").print("[bold red]Interrupted.[/bold red] Nothing was left half-written.")
         raise typer.Exit(130) from None
 
 
 def _version_callback(value: bool) -> None:
     if value:
-        out.print(f"newapi {__version__}")
+        typer.echo(f"newapi {__version__}")
         raise typer.Exit
 
 
@@ -158,8 +177,8 @@ def create(
             vcs_ref=vcs_ref,
             force=force,
         )
-        result = create_project(request, Steps(out))
-        out.print(next_steps(result))
+        result = create_project(request, Steps(_console("out")))
+        _console("out").print(next_steps(result))
 
 
 @app.command()
@@ -168,7 +187,7 @@ def options(debug: Debug = False) -> None:
     with _exit_on_error(debug):
         from newapi._answers import options_table
 
-        out.print(options_table())
+        _console("out").print(options_table())
 
 
 ProjectPath = Annotated[
@@ -198,13 +217,13 @@ def update(
 
         result = update_project(
             path,
-            Steps(out),
+            Steps(_console("out")),
             to=to,
             pretend=pretend,
             defaults=defaults,
             interactive=not defaults and sys.stdin.isatty(),
         )
-        out.print(update_report(result))
+        _console("out").print(update_report(result))
         if result.conflicts:
             raise typer.Exit(1)
 
@@ -225,7 +244,7 @@ def check(
 
             print(json.dumps(status.as_json(), indent=2))
         else:
-            out.print(status_report(status))
+            _console("out").print(status_report(status))
         if status.behind:
             raise typer.Exit(1)
 
