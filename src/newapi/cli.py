@@ -52,11 +52,12 @@ def _exit_on_error(debug: bool) -> Iterator[None]:
     try:
         yield
     except NewapiError as error:
+        err = _console("err")
         if debug:
-            _console("err").print_exception()
-        _console("err").print(f"[bold red]Error:[/bold red] {error.message}", highlight=False)
+            err.print_exception()
+        err.print(f"[bold red]Error:[/bold red] {error.message}", highlight=False)
         if error.hint:
-            _console("err").print(f"[dim]{error.hint}[/dim]", highlight=False)
+            err.print(f"[dim]{error.hint}[/dim]", highlight=False)
         raise typer.Exit(error.exit_code) from None
     except KeyboardInterrupt:
         _console("err").print("[bold red]Interrupted.[/bold red] Nothing was left half-written.")
@@ -177,8 +178,9 @@ def create(
             vcs_ref=vcs_ref,
             force=force,
         )
-        result = create_project(request, Steps(_console("out")))
-        _console("out").print(next_steps(result))
+        out = _console("out")
+        result = create_project(request, Steps(out))
+        out.print(next_steps(result))
 
 
 @app.command()
