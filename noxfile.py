@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -20,6 +21,12 @@ nox.options.sessions = ["lint", "tests"]
 
 ROOT = Path(__file__).parent
 PYTHONS = ["3.11", "3.12", "3.13"]
+
+sys.path.insert(0, str(ROOT))
+from tests.combinations import RUN_COMBINATIONS, combination_id  # noqa: E402
+
+# One `generated` session per run-level combination: `nox -s "generated(db:sqlite-...)"`.
+RUN_IDS = [combination_id(c) for c in RUN_COMBINATIONS]
 
 
 def _runs(command: str) -> bool:
@@ -62,8 +69,20 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
-def generated(session: nox.Session) -> None:
-    """The slow tier: create run-level projects, uv sync them and run their own checks and tests."""
+@nox.parametrize("combination", RUN_IDS, ids=RUN_IDS)
+def generated(session: nox.Session, combination: str) -> None:
+    """One run-level combination: render it into a temp dir, uv sync, ruff, mypy, its pytest."""
+    session.install("-e", ".[test]")
+    session.run(
+        "pytest", "-m", "slow", "--combination", combination, *session.posargs,
+        env={"UV_PYTHON_DOWNLOADS": "never"},
+    )  # fmt: skip
+
+
+@nox.session(default=False)
+def slow(session: nox.Session) -> None:
+    """The whole slow tier: every run-level combination plus the container-less smoke test,
+    resilience, wheel and update tests (what .ci/run and the nightly CI run)."""
     session.install("-e", ".[test]")
     session.run("pytest", "-m", "slow", *session.posargs, env={"UV_PYTHON_DOWNLOADS": "never"})
 
@@ -82,6 +101,17 @@ def sample(session: nox.Session) -> None:
     session.run("python", "-m", "tests.render_samples", *(session.posargs or ["samples"]))
 
 
+def is_local_junk(name: str) -> bool:
+    """A path in the wheel or sdist that came from a developer's checkout, not the project."""
+    parts = name.split("/")
+    return (
+        ".venv" in parts
+        or "__pycache__" in parts
+        or name.endswith(".pyc")
+        or parts[-1] == ".env"  # .env.example(.jinja) is template content, not junk
+    )
+
+
 @nox.session(default=False)
 def dist(session: nox.Session) -> None:
     """Build the wheel and sdist; check the template is inside and no local junk is."""
@@ -97,10 +127,20 @@ def dist(session: nox.Session) -> None:
         "newapi/suite_imports.txt",
     ]
     missing = [n for n in required if n not in names]
-    junk = [n for n in names if any(p in n for p in ("/.venv/", "__pycache__", "/.env", ".pyc"))]
+    junk = [n for n in names if is_local_junk(n)]
     if missing or junk:
         session.error(f"wheel {wheel.name}: missing {missing}, unexpected {junk}")
     session.log(f"{wheel.name}: {len(names)} files, template bundled, no local junk")
+
+    sdist = next(out.glob("*.tar.gz"))
+    with tarfile.open(sdist) as archive:
+        members = [m.name.split("/", 1)[1] for m in archive.getmembers() if "/" in m.name]
+    required = ["copier.yml", "template/app/factory.py", "template/.env.example.jinja"]
+    missing = [n for n in required if n not in members]
+    junk = [n for n in members if is_local_junk(n)]
+    if missing or junk:
+        session.error(f"sdist {sdist.name}: missing {missing}, unexpected {junk}")
+    session.log(f"{sdist.name}: {len(members)} files, template bundled, no local junk")
 
 
 @nox.session(default=False)

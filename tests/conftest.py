@@ -122,7 +122,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--combination",
         default=None,
         help="Run only the parametrized cases of this option combination id "
-        "(e.g. auth:none-deploy:none-ci:none); CI runs one per job.",
+        "or a prefix of one (e.g. db:sqlite-auth:none-redis:off); CI runs one per job.",
     )
 
 

@@ -12,9 +12,10 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rich.console import Console
 from typer.testing import CliRunner
 
-from newapi import _create
+from newapi import _create, cli
 from newapi._errors import InvalidAnswerError
 from newapi.cli import app
 from tests.conftest import git, render_project
@@ -182,3 +183,32 @@ def test_without_uv_the_project_is_still_created(
     assert "uv sync" in result.output
     assert (in_tmp / "svc" / "pyproject.toml").is_file()
     assert not (in_tmp / "svc" / ".venv").exists()
+
+
+def test_a_ref_the_template_lacks_is_one_clear_error(
+    runner: CliRunner, in_tmp: Path, template_repo: Path
+) -> None:
+    result = runner.invoke(
+        app, ["create", "svc", *FAST, "--template", str(template_repo), "--vcs-ref", "v9.9.9"]
+    )
+
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert f"Could not get the template {template_repo} at 'v9.9.9'" in result.output
+    assert "--vcs-ref" in result.output  # the hint says what to check
+    assert not (in_tmp / "svc").exists()
+
+
+def test_an_error_stays_on_one_line_in_a_narrow_console(
+    runner: CliRunner, in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pipes and CI logs give Rich 80 columns or fewer: the message must not be cut up.
+    monkeypatch.setattr(cli, "err", Console(width=40, force_terminal=False, stderr=True))
+    (in_tmp / "svc").mkdir()
+    (in_tmp / "svc" / "notes.txt").write_text("mine\n")
+
+    result = runner.invoke(app, ["create", "svc", *FAST])
+
+    assert result.exit_code == 2
+    error_line = next(line for line in result.output.splitlines() if line.startswith("Error: "))
+    assert "never overwrites" in error_line  # the whole message, not its first 40 columns

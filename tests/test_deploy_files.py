@@ -728,7 +728,7 @@ def test_compose_config_passes_and_requires_the_secrets(
 @pytest.mark.parametrize(
     ("database", "redis"),
     [("sqlite", False), ("sqlite", True), ("postgresql", True)],
-    ids=["database:sqlite", "database:sqlite-redis:on", "database:postgresql-redis:on"],
+    ids=["db:sqlite", "db:sqlite-redis:on", "db:postgresql-redis:on"],
 )
 def test_deploy_files_for_sqlite_and_redis_validate(
     rendered: Render, database: str, redis: bool, tmp_path: Path

@@ -58,3 +58,26 @@ def test_ci_run_calls_the_readme_test_command() -> None:
     test_command = next(b.strip() for b in blocks if "pytest" in b and "pip install" in b)
 
     assert test_command in (REPO_ROOT / ".ci" / "run").read_text()
+
+
+def test_nox_generated_sessions_are_the_run_combinations() -> None:
+    listed = subprocess.run(
+        [sys.executable, "-m", "nox", "-l"], cwd=REPO_ROOT, capture_output=True, text=True,
+        check=True,
+    ).stdout  # fmt: skip
+    sessions = set(re.findall(r"^- generated\((.+?)\) ->", listed, re.MULTILINE))
+    assert sessions == {combination_id(c) for c in RUN_COMBINATIONS}
+    assert "db:sqlite-auth:none-redis:off-deploy:none-ci:none" in sessions
+
+
+def test_dist_counts_checkout_junk_but_not_template_files() -> None:
+    sys.path.insert(0, str(REPO_ROOT))
+    try:
+        from noxfile import is_local_junk
+    finally:
+        sys.path.remove(str(REPO_ROOT))
+
+    for junk in (".env", "newapi/_template/.env", "x/.venv/bin/python", "a/__pycache__/m.pyc"):
+        assert is_local_junk(junk), junk
+    for content in ("newapi/_template/template/.env.example.jinja", "template/app/factory.py"):
+        assert not is_local_junk(content), content

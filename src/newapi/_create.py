@@ -140,12 +140,22 @@ def unanswered(answers: Mapping[str, Any]) -> list[str]:
     return [q.name for q in questions() if q.name not in answers and not q.derived]
 
 
+def _unavailable_template(request: CreateRequest, detail: str) -> TemplateError:
+    where = request.template or canonical_source()
+    ref = f" at {request.vcs_ref!r}" if request.vcs_ref else ""
+    return TemplateError(
+        f"Could not get the template {where}{ref}: {detail}",
+        hint="Check --vcs-ref (a tag, branch or commit of the template) and --template.",
+    )
+
+
 def render(
     request: CreateRequest, destination: Path, answers: dict[str, Any], *, defaults: bool
 ) -> int:
     """Render into a temporary sibling, then move it into place: all or nothing."""
     import copier  # imported here: it is slow to import and only `create` needs it
     import jinja2
+    from plumbum.commands.processes import ProcessExecutionError
 
     # Stage next to the nearest existing folder, so a failed render creates no folders at all.
     stage_in = _nearest_existing(destination.parent)
@@ -178,7 +188,13 @@ def render(
                         quiet=True,
                         unsafe=False,
                     )
+        except ProcessExecutionError as error:
+            # Copier's git (through plumbum) failed: most often a --vcs-ref the source lacks.
+            lines = (error.stderr or "").strip().splitlines() or str(error).splitlines()
+            raise _unavailable_template(request, lines[-1]) from error
         except ValueError as error:
+            if str(error).startswith("Unknown revision"):  # Copier's word for a missing ref
+                raise _unavailable_template(request, str(error)) from error
             raise InvalidAnswerError(
                 str(error), hint="Fix that answer (see `newapi options`) and run again."
             ) from error
@@ -356,5 +372,10 @@ def next_steps(result: CreateResult) -> Panel:
     if not result.installed:
         lines.append("  uv sync                      # install dependencies")
     lines.append("  uv run python -m app         # serve on http://127.0.0.1:8000")
-    lines.append("  uv run pytest                # run the tests on a real PostgreSQL")
+    answers_file = result.destination / ".copier-answers.yml"
+    recorded = (
+        yaml.safe_load(answers_file.read_text(encoding="utf-8")) if answers_file.is_file() else {}
+    )
+    database = "SQLite" if (recorded or {}).get("database") == "sqlite" else "a real PostgreSQL"
+    lines.append(f"  uv run pytest                # run the tests on {database}")
     return Panel("\n".join(lines), title="Next steps", expand=False)

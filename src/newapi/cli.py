@@ -55,9 +55,11 @@ def _exit_on_error(debug: bool) -> Iterator[None]:
         err = _console("err")
         if debug:
             err.print_exception()
-        err.print(f"[bold red]Error:[/bold red] {error.message}", highlight=False)
+        # soft_wrap: the message stays one line whatever the width (pipes and CI logs get 80
+        # columns, and Rich would otherwise break the line in the middle of a sentence).
+        err.print(f"[bold red]Error:[/bold red] {error.message}", highlight=False, soft_wrap=True)
         if error.hint:
-            err.print(f"[dim]{error.hint}[/dim]", highlight=False)
+            err.print(f"[dim]{error.hint}[/dim]", highlight=False, soft_wrap=True)
         raise typer.Exit(error.exit_code) from None
     except KeyboardInterrupt:
         _console("err").print("[bold red]Interrupted.[/bold red] Nothing was left half-written.")
