@@ -212,3 +212,49 @@ def test_an_error_stays_on_one_line_in_a_narrow_console(
     assert result.exit_code == 2
     error_line = next(line for line in result.output.splitlines() if line.startswith("Error: "))
     assert "never overwrites" in error_line  # the whole message, not its first 40 columns
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["--data", "project_slug=[/x]"], id="slug"),
+        pytest.param(["--author-email", "[/x]"], id="email"),
+        pytest.param(["--data", "deploy={a: 1}"], id="hint-with-brackets"),
+    ],
+)
+def test_text_in_an_error_is_printed_as_typed(
+    runner: CliRunner, in_tmp: Path, args: list[str]
+) -> None:
+    # Rich markup in a message (the user's own text, a hint's `[a, b]`) is printed, not parsed.
+    result = runner.invoke(app, ["create", "svc", *FAST, *args])
+
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert ("[/x]" if "[/x]" in args[-1] else "deploy=[a, b]") in result.output
+    assert not (in_tmp / "svc").exists()
+
+
+def test_force_never_writes_through_a_link(runner: CliRunner, in_tmp: Path) -> None:
+    outside = in_tmp / "outside"
+    outside.mkdir()
+    project = in_tmp / "svc"
+    project.mkdir()
+    (project / "app").symlink_to(outside)
+
+    result = runner.invoke(app, ["create", "svc", *FAST, "--force"])
+
+    assert result.exit_code == 2, result.output
+    assert "symbolic link" in result.output
+    assert list(outside.iterdir()) == []
+    assert [p.name for p in project.iterdir()] == ["app"]
+
+
+def test_force_refused_halfway_changes_nothing(runner: CliRunner, in_tmp: Path) -> None:
+    project = in_tmp / "svc"
+    (project / "README.md").mkdir(parents=True)  # a folder where the template has a file
+
+    result = runner.invoke(app, ["create", "svc", *FAST, "--force"])
+
+    assert result.exit_code == 2, result.output
+    assert [p.name for p in project.iterdir()] == ["README.md"]
+    assert sorted(p.name for p in in_tmp.iterdir()) == ["svc"]

@@ -102,6 +102,10 @@ def test_output_option_places_the_project(runner: CliRunner, in_tmp: Path) -> No
         pytest.param("1service", "must start with a letter", id="starts-with-digit"),
         pytest.param("a/b", "must start with a letter", id="slash"),
         pytest.param("../x", "must start with a letter", id="parent-dir"),
+        pytest.param("/etc", "must start with a letter", id="absolute-existing"),
+        pytest.param("/nonexistent/x", "must start with a letter", id="absolute"),
+        pytest.param("Certifi", "the name of a package the service", id="shadows-a-dependency"),
+        pytest.param("PyJWT", "the name of a package the service", id="shadows-a-distribution"),
         pytest.param("", "is empty", id="empty"),
         pytest.param("app", 'shadows the Python module "app"', id="shadows-app"),
         pytest.param("Test", 'shadows the Python module "test"', id="shadows-stdlib"),
@@ -314,3 +318,16 @@ def test_on_a_terminal_it_asks_the_questions(tmp_path: Path) -> None:
     answers = yaml.safe_load((tmp_path / "svc" / ".copier-answers.yml").read_text())
     assert answers["description"] == "Typed at the prompt"
     assert answers["python_version"] == f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def test_every_locked_package_is_refused_as_a_slug() -> None:
+    # A project named like one of its own packages cannot be locked (uv: "depends on itself").
+    import re
+
+    from tests.conftest import REPO_ROOT
+
+    validator = yaml.safe_load((REPO_ROOT / "copier.yml").read_text())["project_slug"]["validator"]
+    lock = (REPO_ROOT / "template" / "uv.lock.jinja").read_text()
+    locked = set(re.findall(r'^name = "([a-z0-9-]+)"', lock, re.MULTILINE))
+    assert locked, "no package names found in template/uv.lock.jinja"
+    assert sorted(name for name in locked if f"'{name}'" not in validator) == []

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from rich.markup import escape
 from rich.panel import Panel
 
 from newapi._bytecode import compile_suite_imports
@@ -205,9 +206,16 @@ def render(
                 f"The template is broken: {error}",
                 hint="Report this to the template's authors; nothing was written.",
             ) from error
+        except OSError as error:  # a full disk, a folder that became read-only
+            raise TemplateError(
+                f"Could not write the project: {error.strerror or error} "
+                f"({error.filename or stage_in}).",
+                hint="Nothing was left behind; free some space or choose another --output.",
+            ) from error
         write_env(staging)
         files = sum(1 for p in staging.rglob("*") if p.is_file())
         if destination.is_dir() and any(destination.iterdir()):
+            check_merge(staging, destination)  # before moving a single file
             merge_into(staging, destination)  # --force: checked above
             shutil.rmtree(staging)
             return files
@@ -220,6 +228,30 @@ def render(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return files
+
+
+def check_merge(rendered: Path, destination: Path) -> None:
+    """Refuse a --force merge that would write through a link or swap a file for a folder.
+
+    Checked for every path before anything moves, so a refused merge changes nothing.
+    """
+    for source in sorted(rendered.rglob("*")):
+        relative = source.relative_to(rendered)
+        target = destination / relative
+        for part in [*reversed(relative.parents[:-1]), relative]:
+            if (destination / part).is_symlink():
+                raise DestinationError(
+                    f"{destination / part} is a symbolic link; --force would write through "
+                    "it, outside the project.",
+                    hint="Remove the link, or create the project in an empty folder.",
+                )
+        if target.exists() and source.is_dir() != target.is_dir():
+            kind = "a folder" if target.is_dir() else "a file"
+            raise DestinationError(
+                f"{target} is {kind}, where the template has "
+                f"{'a folder' if source.is_dir() else 'a file'}; nothing was changed.",
+                hint="Move it away, or create the project in an empty folder.",
+            )
 
 
 def merge_into(rendered: Path, destination: Path) -> None:
@@ -367,8 +399,8 @@ def next_steps(result: CreateResult) -> Panel:
         where = result.destination.relative_to(Path.cwd())
     except ValueError:
         where = result.destination
-    lines = [f"[bold]Created[/bold] {where} ({result.files} files)", ""]
-    lines.append(f"  cd {shlex.quote(str(where))}")
+    lines = [f"[bold]Created[/bold] {escape(str(where))} ({result.files} files)", ""]
+    lines.append(f"  cd {escape(shlex.quote(str(where)))}")
     if not result.installed:
         lines.append("  uv sync                      # install dependencies")
     lines.append("  uv run python -m app         # serve on http://127.0.0.1:8000")

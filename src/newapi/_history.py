@@ -45,6 +45,10 @@ class History:
         tags = self.tags()
         return tags[-1] if tags else None
 
+    def has_ref(self, ref: str) -> bool:
+        """True when `ref` (a tag, branch or commit) names a commit of the template."""
+        return _try_git(self.repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+
     def changelog(self, ref: str) -> str:
         try:
             return _git(self.repo, "show", f"{ref}:CHANGELOG.md")
@@ -123,6 +127,7 @@ def open_history(source: str) -> Iterator[History]:
 
 def _reachable(source: str) -> bool:
     env = dict(os.environ, GIT_TERMINAL_PROMPT="0", GIT_ASKPASS="true")
+    _git(None, "--version")  # a clear error when git is missing
     try:
         probe = subprocess.run(
             ["git", "ls-remote", "--tags", source],
@@ -145,7 +150,15 @@ def _try_git(cwd: Path | None, *args: str) -> bool:
 
 
 def _git(cwd: Path | None, *args: str) -> str:
-    completed = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    try:
+        completed = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, text=True, check=False
+        )
+    except FileNotFoundError as error:
+        raise NewapiError(
+            "git is not installed (not on PATH): template versions and updates need it.",
+            hint="Install git, then run the command again.",
+        ) from error
     if completed.returncode != 0:
         raise NewapiError(f"`git {' '.join(args)}` failed: {completed.stderr.strip()}")
     return completed.stdout

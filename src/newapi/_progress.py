@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
+from rich.markup import escape
 
 
 class Steps:
@@ -19,6 +20,7 @@ class Steps:
     def step(self, label: str, *, spinner: bool = True) -> Iterator[None]:
         """Run one step; `spinner=False` when the step prompts (a spinner would garble it)."""
         started = time.perf_counter()
+        label = escape(label)  # labels carry user input (a --to ref, a path): never markup
         try:
             if spinner:
                 with self.console.status(f"{label}…"):

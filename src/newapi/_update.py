@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import yaml
 from rich.console import Group, RenderableType
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -117,6 +119,11 @@ def update_project(
         target = to or history.latest()
         if target is None:
             raise NewapiError(f"The template at {project.source} has no release tags.")
+        if to is not None and not history.has_ref(to):
+            raise UsageError(
+                f"The template at {project.source} has no version {to!r}.",
+                hint="Pick one of: " + (", ".join(history.tags()) or "(no release tags)"),
+            )
         result = UpdateResult(
             source=project.source,
             from_version=project.version,
@@ -136,6 +143,11 @@ def update_project(
 
 
 def require_clean_git(path: Path) -> None:
+    if shutil.which("git") is None:
+        raise UsageError(
+            "git is not installed (not on PATH); updates need git to merge safely.",
+            hint="Install git, then run `newapi update` again.",
+        )
     inside = subprocess.run(
         ["git", "rev-parse", "--is-inside-work-tree"],
         cwd=path,
@@ -234,7 +246,7 @@ def _git(path: Path, *args: str) -> str:
 
 def update_report(result: UpdateResult) -> RenderableType:
     """What the update did: versions, changelog, and a table of conflicts if any."""
-    moving = f"{result.from_version or 'unknown'} → {result.to_version}"
+    moving = escape(f"{result.from_version or 'unknown'} → {result.to_version}")
     if result.up_to_date:
         return Text(f"Already on the template's version {result.to_version}; nothing to do.")
     parts: list[RenderableType] = [Text.from_markup(f"[bold]Template version:[/bold] {moving}")]
@@ -261,10 +273,11 @@ def update_report(result: UpdateResult) -> RenderableType:
 
 
 def status_report(status: Status) -> RenderableType:
-    where = "newapi's bundled copy (offline)" if status.offline else status.source
+    where = escape("newapi's bundled copy (offline)" if status.offline else status.source)
+    current, latest = escape(status.current or "unknown"), escape(status.latest or "none")
     lines = [
-        f"[bold]Project template version:[/bold] {status.current or 'unknown'}",
-        f"[bold]Newest available:[/bold] {status.latest or 'none'} [dim](from {where})[/dim]",
+        f"[bold]Project template version:[/bold] {current}",
+        f"[bold]Newest available:[/bold] {latest} [dim](from {where})[/dim]",
     ]
     if status.behind:
         lines.append("[yellow]Behind:[/yellow] run `newapi update` to move forward.")

@@ -47,6 +47,8 @@ def __getattr__(name: str) -> Console:
 @contextmanager
 def _exit_on_error(debug: bool) -> Iterator[None]:
     """The one place where newapi's errors become a red line and an exit code."""
+    from rich.markup import escape
+
     from newapi._errors import NewapiError
 
     try:
@@ -55,11 +57,12 @@ def _exit_on_error(debug: bool) -> Iterator[None]:
         err = _console("err")
         if debug:
             err.print_exception()
-        # soft_wrap: the message stays one line whatever the width (pipes and CI logs get 80
-        # columns, and Rich would otherwise break the line in the middle of a sentence).
-        err.print(f"[bold red]Error:[/bold red] {error.message}", highlight=False, soft_wrap=True)
-        if error.hint:
-            err.print(f"[dim]{error.hint}[/dim]", highlight=False, soft_wrap=True)
+        # The message is printed as typed (user text may hold "[...]"), and stays one line
+        # whatever the width: pipes and CI logs get 80 columns, where Rich would break it.
+        message, hint = escape(error.message), escape(error.hint or "")
+        err.print(f"[bold red]Error:[/bold red] {message}", highlight=False, soft_wrap=True)
+        if hint:
+            err.print(f"[dim]{hint}[/dim]", highlight=False, soft_wrap=True)
         raise typer.Exit(error.exit_code) from None
     except KeyboardInterrupt:
         _console("err").print("[bold red]Interrupted.[/bold red] Nothing was left half-written.")
@@ -155,8 +158,18 @@ def create(
     with _exit_on_error(debug):
         from newapi._answers import collect_answers
         from newapi._create import CreateRequest, create_project, next_steps
+        from newapi._errors import InvalidAnswerError
         from newapi._progress import Steps
 
+        if output is None and ("/" in name or "\\" in name or Path(name).is_absolute()):
+            # Checked before the destination: `newapi create /etc` must name this rule,
+            # not report that /etc is not empty.
+            raise InvalidAnswerError(
+                f"The project name {name!r} is a path: the project name must start with a "
+                'letter and use only ASCII letters, digits, spaces, ".", "_" and "-": type a '
+                'name such as "Todo Service".',
+                hint="Choose where the project goes with --output DIR.",
+            )
         flags: dict[str, Any] = {
             "project_slug": project_slug,
             "description": description,

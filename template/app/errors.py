@@ -7,12 +7,15 @@ a database that cannot be reached is a retryable 503, and anything else becomes 
 500 with no traceback in the body. `error_responses()` puts them in the OpenAPI schema.
 """
 
+import json
 import logging
 import re
 from http import HTTPStatus
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import exc as sa_exc
@@ -200,6 +203,15 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
     )
 
 
+async def handle_validation_error(_request: Request, exc: Exception) -> Response:
+    """FastAPI's 422, but encodable whatever the client sent: a JSON string may hold a
+    lone surrogate (`"\\ud800"`), which UTF-8 cannot encode, and the 422 echoes the input.
+    `ensure_ascii` writes it back as the same escape instead of failing with a 500."""
+    assert isinstance(exc, RequestValidationError)  # registered for it only
+    body = json.dumps({"detail": jsonable_encoder(exc.errors())}, ensure_ascii=True)
+    return Response(body, status_code=422, media_type="application/json")
+
+
 async def handle_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
     logger.warning("Database unavailable on %s %s", request.method, request.url.path, exc_info=exc)
     error = DatabaseUnavailable("The database is unavailable: try again shortly")
@@ -216,6 +228,7 @@ async def handle_unexpected_error(request: Request, exc: Exception) -> JSONRespo
 def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, handle_app_error)
     app.add_exception_handler(HTTPException, handle_http_exception)
+    app.add_exception_handler(RequestValidationError, handle_validation_error)
     for error in DATABASE_UNAVAILABLE_ERRORS:
         app.add_exception_handler(error, handle_database_unavailable)
     app.add_exception_handler(Exception, handle_unexpected_error)

@@ -21,7 +21,17 @@ LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 MIN_SECRET_KEY_LENGTH = 32
 # Fragments of the sample values people copy from docs and examples.
-PLACEHOLDER_SECRET_FRAGMENTS = ("changeme", "change-me", "change_me", "changethis", "placeholder")
+PLACEHOLDER_SECRET_FRAGMENTS = (
+    "changeme", "change-me", "change_me", "changethis", "placeholder",
+    "secret-key", "secret_key", "secretkey", "your-", "your_", "example", "insecure",
+)  # fmt: skip
+# Keys published in documentation, copied into services often enough to name: FastAPI's
+# OAuth2/JWT tutorial key first.
+KNOWN_PUBLIC_SECRET_KEYS = frozenset(
+    {"09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7"}
+)
+# A random key of 32+ characters uses many distinct characters; "x" * 32 does not.
+MIN_SECRET_KEY_DISTINCT_CHARACTERS = 10
 # OWASP's floor for argon2id: production refuses anything cheaper.
 MIN_PRODUCTION_HASH_MEMORY_KIB = 19_456
 MIN_PRODUCTION_HASH_TIME_COST = 2
@@ -184,7 +194,11 @@ class Settings(CacheSettings, BaseSettings):
         if len(key) < MIN_SECRET_KEY_LENGTH:
             msg = f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters in production"
             raise ValueError(msg)
-        if any(fragment in key.lower() for fragment in PLACEHOLDER_SECRET_FRAGMENTS):
+        if (
+            key.lower() in KNOWN_PUBLIC_SECRET_KEYS
+            or any(fragment in key.lower() for fragment in PLACEHOLDER_SECRET_FRAGMENTS)
+            or len(set(key)) < MIN_SECRET_KEY_DISTINCT_CHARACTERS
+        ):
             msg = "SECRET_KEY is a placeholder value: generate one with `openssl rand -hex 32`"
             raise ValueError(msg)
 

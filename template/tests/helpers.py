@@ -24,6 +24,8 @@ CHEAP_PASSWORD_HASHING: dict[str, Any] = {
     "password_hash_parallelism": 1,
 }
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256"
+# A key production accepts: random-looking, never a placeholder (unlike TEST_SECRET_KEY).
+PRODUCTION_SECRET_KEY = "3f9a6c0e5b2d4f8e1a7c9b0d2e4f6a8c"
 
 ModelT = TypeVar("ModelT", bound=Base)
 

@@ -7,16 +7,14 @@ from pydantic import ValidationError
 
 from app.settings import Settings
 from tests.fixtures.database import PRODUCTION_DATABASE_URL
-from tests.helpers import PROJECT_DIR, make_settings
-
-STRONG_KEY = "3f9a6c0e5b2d4f8e1a7c9b0d2e4f6a8c"
+from tests.helpers import PRODUCTION_SECRET_KEY, PROJECT_DIR, make_settings
 
 
 def production(**overrides: object) -> Settings:
     """Production settings as a deployment would give them (defaults for the rest)."""
     values: dict[str, object] = {
         "environment": "production",
-        "secret_key": STRONG_KEY,
+        "secret_key": PRODUCTION_SECRET_KEY,
         "database_url": PRODUCTION_DATABASE_URL,
         "allowed_hosts": "api.example.com",
     }
@@ -64,7 +62,7 @@ def test_production_accepts_a_safe_configuration() -> None:
     settings = production()
 
     assert settings.docs_enabled is False
-    assert settings.signing_key() == STRONG_KEY
+    assert settings.signing_key() == PRODUCTION_SECRET_KEY
 
 
 def test_production_uses_strong_password_hashing() -> None:
@@ -88,6 +86,17 @@ def test_production_uses_strong_password_hashing() -> None:
             "SECRET_KEY is a placeholder",
             id="placeholder-key",
         ),
+        pytest.param(
+            {"secret_key": "09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7"},
+            "SECRET_KEY is a placeholder",
+            id="fastapi-tutorial-key",
+        ),
+        pytest.param(
+            {"secret_key": "your-secret-key-goes-here-0123456789"},
+            "SECRET_KEY is a placeholder",
+            id="your-secret-key",
+        ),
+        pytest.param({"secret_key": "x" * 64}, "SECRET_KEY is a placeholder", id="one-character"),
         pytest.param({"database_url": None}, "DATABASE_URL is required", id="no-database"),
         pytest.param({"allowed_hosts": None}, "ALLOWED_HOSTS is required", id="no-allowed-hosts"),
         pytest.param(

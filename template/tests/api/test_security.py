@@ -12,7 +12,7 @@ from starlette.websockets import WebSocketDisconnect
 from app.factory import create_app
 from app.middleware import API_CSP, DOCS_CSP, HSTS
 from app.settings import Settings
-from tests.helpers import app_with_a_failing_route, replace_settings
+from tests.helpers import PRODUCTION_SECRET_KEY, app_with_a_failing_route, replace_settings
 
 INVALID_HOST = {"detail": "Invalid host header", "code": "invalid_host"}
 
@@ -222,7 +222,7 @@ def test_production_builds_with_allowed_hosts_only(settings: Settings) -> None:
     production = replace_settings(
         settings,
         environment="production",
-        secret_key="k" * 40,
+        secret_key=PRODUCTION_SECRET_KEY,
         database_require_tls=False,  # the test database, on this machine
         password_hash_time_cost=3,
         password_hash_memory_cost=65_536,

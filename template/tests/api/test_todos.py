@@ -105,6 +105,16 @@ async def test_create_rejects_an_invalid_body(
     assert response.status_code == 422
 
 
+async def test_a_lone_surrogate_is_a_422_not_a_500(todos_async_client: httpx.AsyncClient) -> None:
+    # Valid JSON that no UTF-8 text can hold; the 422 echoes it back, escaped.
+    response = await todos_async_client.post(
+        "/todos", content=b'{"title": "a\\ud800b"}', headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "title"]
+
+
 async def test_list_pages_oldest_first(
     todos_async_client: httpx.AsyncClient, make_todo: MakeTodo
 ) -> None:
