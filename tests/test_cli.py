@@ -242,6 +242,7 @@ def test_sqlite_is_a_database_choice(runner: CliRunner, in_tmp: Path) -> None:
     answers = yaml.safe_load((in_tmp / "svc" / ".copier-answers.yml").read_text())
     assert answers["database"] == "sqlite"
     assert "aiosqlite" in (in_tmp / "svc" / "pyproject.toml").read_text()
+    assert "run the tests on SQLite" in result.output  # the closing panel's next steps
 
 
 def test_template_and_vcs_ref_are_recorded(

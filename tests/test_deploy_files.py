@@ -423,6 +423,42 @@ def test_template_update_workflow_runs_newapi_check_and_opens_an_issue(rendered:
     assert job["permissions"] == {"contents": "read", "issues": "write"}
 
 
+@pytest.mark.skipif(shutil.which("jq") is None, reason="the workflow's script needs jq")
+@pytest.mark.parametrize(
+    ("exit_code", "stdout", "outcome"),
+    [
+        pytest.param(0, '{"behind": false}', "behind=false", id="up-to-date"),
+        pytest.param(1, '{"behind": true}', "behind=true", id="behind"),
+        pytest.param(1, "", "job fails", id="check-failed"),
+        pytest.param(2, "", "job fails", id="bad-usage"),
+    ],
+)
+def test_template_update_check_opens_an_issue_only_when_behind(
+    rendered: Render, tmp_path: Path, exit_code: int, stdout: str, outcome: str
+) -> None:
+    path = rendered(ci="github") / ".github" / "workflows" / "template-update.yml"
+    steps = load_yaml(path)["jobs"]["check"]["steps"]
+    script = next(step["run"] for step in steps if step.get("id") == "check")
+    # The step as GitHub runs it, with `newapi check` replaced by a stand-in of known outcome.
+    (tmp_path / "check.sh").write_text(f"printf %s {shlex.quote(stdout)}\nexit {exit_code}\n")
+    script = script.replace('uvx --from "git+${source}" newapi check --json', "sh check.sh")
+    (tmp_path / ".copier-answers.yml").write_text("_src_path: https://example.com/t.git\n")
+    output = tmp_path / "github_output"
+    output.touch()
+
+    ran = subprocess.run(
+        ["bash", "-e", "-c", script], cwd=tmp_path, capture_output=True, text=True,
+        env={**os.environ, "GITHUB_OUTPUT": str(output)}, check=False,
+    )  # fmt: skip
+
+    if outcome == "job fails":
+        assert ran.returncode != 0
+        assert "behind=true" not in output.read_text()
+    else:
+        assert ran.returncode == 0, ran.stderr
+        assert output.read_text().strip() == outcome
+
+
 def test_workflow_pins_actions_and_runs_every_gate(rendered: Render) -> None:
     path, workflow = workflow_of(rendered(ci="github"))
     text = path.read_text(encoding="utf-8")
