@@ -90,6 +90,8 @@ PROOFS = {
     "test_shutdown_closes_the_engine_and_the_http_client": "lifespan closes its resources",
     "test_an_app_built_after_overrides_has_none": "overrides never leak",
     "test_an_override_ends_with_its_test[3]": "overrides never outlive their test",
+    "test_app_state_ends_with_its_test[3]": "app state never outlives its test",
+    "test_create_adds_to_the_test_session": "factories bound to the test's session",
     "test_completing_a_todo_sends_the_webhook": "outbound HTTP mocked",
     "test_a_failing_receiver_is_a_502_and_nothing_is_saved": "upstream failure is a clear error",
     "test_an_unexpected_outbound_request_never_leaves_the_test": "unexpected requests fail",

@@ -1,12 +1,13 @@
 """Helpers the fixtures and tests share (plain functions, not fixtures)."""
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
+from factory.base import Factory
 from fastapi import FastAPI
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
@@ -140,3 +141,47 @@ async def persist(session: AsyncSession, instance: ModelT) -> ModelT:
     session.add(instance)
     await session.commit()
     return instance
+
+
+# The sessions factories save into, innermost last (`db_session` binds the test's).
+_factory_sessions: list[AsyncSession] = []
+
+
+@contextmanager
+def factories_bound_to(session: AsyncSession) -> Iterator[AsyncSession]:
+    """Make every `SessionFactory.create()` add to `session` until the block ends."""
+    _factory_sessions.append(session)
+    try:
+        yield session
+    finally:
+        _factory_sessions.remove(session)
+
+
+def factory_session() -> AsyncSession:
+    """The session `create()` adds to: the test's own (`db_session` binds it)."""
+    if not _factory_sessions:
+        msg = (
+            "Factories save into the test's session: request the `db_session` fixture "
+            "(or make an unsaved instance with `.build()`)"
+        )
+        raise RuntimeError(msg)
+    return _factory_sessions[-1]
+
+
+class SessionFactory(Factory[ModelT]):
+    """A factory bound to the test's session: `create()` adds the instance, and those of
+    its SubFactory relations, to it; `await session.commit()` (or `flush()`) writes them.
+
+    factory-boy's `SQLAlchemyModelFactory` does the same `session.add()` with a
+    `sqlalchemy_session_factory`, but cannot await an async session's flush and types
+    every instance as `Any`; this keeps `UserFactory.create()` typed as a `User`.
+    """
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class: type[ModelT], *args: Any, **kwargs: Any) -> ModelT:
+        instance = model_class(*args, **kwargs)
+        factory_session().add(instance)
+        return instance

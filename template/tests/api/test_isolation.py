@@ -7,6 +7,7 @@ fail if a commit from an earlier test survived its rollback.
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,3 +43,14 @@ def test_sync_client_commits_are_rolled_back(
 
     assert response.status_code == 201
     assert todos_client.portal.call(count_todos, client_db_session) == 1
+
+
+@pytest.mark.parametrize("run", [1, 2, 3])
+def test_app_state_ends_with_its_test(app: FastAPI, run: int) -> None:
+    """The tests with equal settings share one app, and each gets the `app.state` that
+    `create_app` left: in any order, every case but the first would fail if what an
+    earlier one stored there had survived it."""
+    assert not hasattr(app.state, "stored_by_a_test")
+    assert app.state.settings is not None  # what the factory stored stays
+
+    app.state.stored_by_a_test = run
