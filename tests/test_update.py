@@ -8,6 +8,7 @@ a default, a question derived from an older answer) and tagged v1.1.0.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -255,6 +256,31 @@ def test_pretend_writes_nothing(runner: CliRunner, tmp_path: Path) -> None:
     assert "Pretend mode" in result.output
     assert tree(project) == before
     assert git(project, "status", "--porcelain") == ""
+    # What the update would do, file by file.
+    changes = dict(re.findall(r"│ (\S+)\s+│ (\w[\w :()]*?)\s+│", result.output))
+    assert changes == {
+        ".copier-answers.yml": "modified", "NOTES.md": "added", "README.md": "modified",
+    }  # fmt: skip
+
+
+def test_pretend_shows_the_conflicts_an_update_would_leave(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {})
+    readme = project / "README.md"
+    readme.write_text(readme.read_text() + "\n## My own closing section\n")
+    git(project, "commit", "-qam", "my closing section")
+    release_next_version(repo)
+    before = tree(project)
+
+    result = runner.invoke(app, ["update", str(project), "--defaults", "--pretend"])
+
+    assert result.exit_code == 0, result.output
+    assert re.search(r"README.md\s+│ conflict: conflict markers", result.output)
+    assert "would leave conflicts" in result.output
+    assert tree(project) == before
+    assert "<<<<<<<" not in readme.read_text()
 
 
 def test_to_picks_the_target_version(runner: CliRunner, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,8 @@ class UpdateResult:
     pretend: bool
     up_to_date: bool = False
     conflicts: list[tuple[str, str]] = field(default_factory=list)  # (path, kind)
+    # --pretend: what the update would do to each file (path, change), nothing written.
+    preview: list[tuple[str, str]] = field(default_factory=list)
 
 
 def read_project(path: Path) -> Project:
@@ -135,11 +138,36 @@ def update_project(
             result.up_to_date = True
             return result
         label = "Preview the update" if pretend else "Update with Copier"
-        with steps.step(f"{label} ({project.version} → {target})"):
-            _run_copier_update(history, path, target, pretend, defaults, interactive)
+        with steps.step(f"{label} ({project.version} → {target})", spinner=not interactive):
+            if pretend:
+                result.preview = _preview_update(history, path, target, defaults, interactive)
+            else:
+                _run_copier_update(history, path, target, defaults, interactive)
     if not pretend:
         result.conflicts = find_conflicts(path)
     return result
+
+
+def _preview_update(
+    history: History, path: Path, target: str, defaults: bool, interactive: bool
+) -> list[tuple[str, str]]:
+    """Run the update on a throwaway clone of the project (its tree is clean, so the clone
+    holds the same files) and list what it changed there, conflicts included."""
+    with tempfile.TemporaryDirectory(prefix="newapi-preview-") as scratch:
+        clone = Path(scratch) / path.absolute().name
+        _git(path, "clone", "--quiet", "--no-hardlinks", str(path.absolute()), str(clone))
+        _run_copier_update(history, clone, target, defaults, interactive)
+        conflicts = dict(find_conflicts(clone))
+        changes = []
+        for line in _git(clone, "status", "--porcelain", "--untracked-files=all").splitlines():
+            code, name = line[:2], line[3:]
+            if name.endswith(".rej") or name in conflicts:
+                continue
+            changes.append((name, _CHANGE_KINDS.get(code.strip()[:1], "modified")))
+        return sorted(changes + [(name, f"conflict: {kind}") for name, kind in conflicts.items()])
+
+
+_CHANGE_KINDS = {"?": "added", "A": "added", "D": "deleted", "R": "renamed", "M": "modified"}
 
 
 def require_clean_git(path: Path) -> None:
@@ -207,7 +235,7 @@ def _has_markers(file: Path) -> bool:
 
 
 def _run_copier_update(
-    history: History, path: Path, target: str, pretend: bool, defaults: bool, interactive: bool
+    history: History, path: Path, target: str, defaults: bool, interactive: bool
 ) -> None:
     import copier
 
@@ -220,8 +248,7 @@ def _run_copier_update(
                 skip_answered=not interactive,
                 overwrite=True,
                 conflict="inline",
-                pretend=pretend,
-                quiet=not pretend,
+                quiet=True,
                 unsafe=False,
             )
     except copier.errors.InteractiveSessionError as error:
@@ -253,6 +280,14 @@ def update_report(result: UpdateResult) -> RenderableType:
     if result.changes:
         parts.append(Panel(Markdown(result.changes), title="Changes", expand=False))
     if result.pretend:
+        table = Table(title="The update would change", title_justify="left")
+        table.add_column("file")
+        table.add_column("change")
+        for name, change in result.preview:
+            table.add_row(escape(name), change)
+        parts.append(table)
+        if any(change.startswith("conflict") for _, change in result.preview):
+            parts.append(Text("It would leave conflicts to resolve in the files marked so."))
         parts.append(Text("Pretend mode: nothing was written."))
     elif result.conflicts:
         table = Table(title="Conflicts to resolve before committing", title_justify="left")
