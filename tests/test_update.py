@@ -384,3 +384,17 @@ def test_plain_copier_copy_needs_no_trust(tmp_path: Path) -> None:
     answers = yaml.safe_load((tmp_path / "out" / ".copier-answers.yml").read_text())
     assert answers["_commit"] == "v1.0.0"
     assert (tmp_path / "out" / "app" / "factory.py").is_file()
+
+
+def test_check_does_not_call_a_template_without_tags_up_to_date(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {})
+    git(repo, "tag", "-d", "v1.0.0")
+
+    result = runner.invoke(app, ["check", str(project)])
+
+    assert result.exit_code == 0, result.output
+    assert "has no release tags" in result.output
+    assert "Up to date" not in result.output

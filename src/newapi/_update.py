@@ -316,6 +316,8 @@ def status_report(status: Status) -> RenderableType:
     ]
     if status.behind:
         lines.append("[yellow]Behind:[/yellow] run `newapi update` to move forward.")
+    elif status.latest is None:
+        lines.append("[yellow]The template has no release tags:[/yellow] nothing to compare.")
     else:
         lines.append("[green]Up to date.[/green]")
     return Text.from_markup("\n".join(lines))
