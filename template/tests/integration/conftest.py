@@ -7,7 +7,10 @@ they are skipped,
     TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres uv run pytest -m integration
 
 (on SQLite they always run, on a file of their own). The cache, with the `redis`
-option, is the unit tests' fakeredis here (tests/api/test_live_redis.py uses a real one).
+option, is the real Redis at REDIS_URL when that is set, else the unit tests' fakeredis
+(`live_cache`, in tests/fixtures/cache.py):
+
+    REDIS_URL=redis://127.0.0.1:6379/0 uv run pytest -m integration
 """
 
 from collections.abc import AsyncIterator, Callable
@@ -43,10 +46,11 @@ async def live_connection(live_database_url: str) -> AsyncIterator[AsyncConnecti
 async def live_client(
     live_database_url: str,
     live_connection: AsyncConnection,
-    cache_overrides: dict[Callable[..., Any], Callable[..., Any]],
+    live_cache: tuple[dict[str, Any], dict[Callable[..., Any], Callable[..., Any]]],
 ) -> AsyncIterator[httpx.AsyncClient]:
     """A client on an app with its real session dependency: requests commit for real."""
-    app = create_app(make_settings(database_url=live_database_url))
+    cache_settings, cache_overrides = live_cache
+    app = create_app(make_settings(database_url=live_database_url, **cache_settings))
     app.dependency_overrides.update(cache_overrides)
     async with (
         LifespanManager(app) as manager,
