@@ -27,7 +27,8 @@ class TemplateHistoryHook(BuildHookInterface):  # type: ignore[type-arg]
         ).stdout.split()
         if not tags:
             return  # nothing released yet
-        bundle = Path(tempfile.mkdtemp(prefix="newapi-bundle-")) / "template-history.bundle"
+        self._bundle_dir = tempfile.mkdtemp(prefix="newapi-bundle-")
+        bundle = Path(self._bundle_dir) / "template-history.bundle"
         subprocess.run(
             ["git", "bundle", "create", str(bundle), "--tags"],
             cwd=root,
@@ -35,3 +36,9 @@ class TemplateHistoryHook(BuildHookInterface):  # type: ignore[type-arg]
             check=True,
         )
         build_data["force_include"][str(bundle)] = BUNDLE_IN_WHEEL
+
+    def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:  # noqa: ARG002 - hatch API
+        """The bundle is inside the wheel now: remove the temporary copy from /tmp."""
+        bundle_dir = getattr(self, "_bundle_dir", None)
+        if bundle_dir is not None:
+            shutil.rmtree(bundle_dir, ignore_errors=True)

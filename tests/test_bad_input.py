@@ -16,7 +16,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from newapi import _create, cli
-from newapi._errors import InvalidAnswerError
+from newapi._errors import InvalidAnswerError, StepError
 from newapi.cli import app
 from tests.conftest import git, render_project
 from tests.test_update import make_template
@@ -258,3 +258,19 @@ def test_force_refused_halfway_changes_nothing(runner: CliRunner, in_tmp: Path) 
     assert result.exit_code == 2, result.output
     assert [p.name for p in project.iterdir()] == ["README.md"]
     assert sorted(p.name for p in in_tmp.iterdir()) == ["svc"]
+
+
+@pytest.mark.parametrize("asks_another_python", [False, True], ids=["same-python", "other-python"])
+def test_a_failed_install_says_how_to_finish_the_project(
+    tmp_path: Path, asks_another_python: bool
+) -> None:
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    wanted = "3.99" if asks_another_python else running
+    (tmp_path / ".python-version").write_text(f"{wanted}\n")
+
+    with pytest.raises(StepError) as failed:
+        _create.install(tmp_path, "false", git=True)  # `false`: an install that fails
+
+    hint = failed.value.hint or ""
+    assert f"cd {tmp_path} && uv sync && git init && git add -A && git commit" in hint
+    assert ("asks for Python 3.99" in hint) is asks_another_python

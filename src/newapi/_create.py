@@ -97,7 +97,7 @@ def create_project(request: CreateRequest, steps: Steps) -> CreateResult:
         steps.warn("uv is not installed: skipped installing. Install uv, then run `uv sync`.")
     elif uv is not None:
         with steps.step("Install dependencies (uv lock + uv sync)"):
-            install(destination, uv)
+            install(destination, uv, git=request.git)
         result.installed = True
         with steps.step("Compile what the tests import to bytecode"):
             compile_suite_imports(destination, _uv_env(destination))
@@ -314,9 +314,23 @@ def find_uv() -> str | None:
         return shutil.which("uv")
 
 
-def install(project: Path, uv: str) -> None:
+def install(project: Path, uv: str, *, git: bool = True) -> None:
     env = _uv_env(project)
-    hint = f"Fix the problem above, then run `uv sync` in {project}."
+    finish = "uv sync"
+    if git:  # the commit step comes after this one: it has not run either
+        finish += " && git init && git add -A && git commit -m 'Initial commit from newapi'"
+    hint = (
+        f"The project is in {project}, not installed. Fix the problem above, then: "
+        f"cd {shlex.quote(str(project))} && {finish}"
+    )
+    wanted = (project / ".python-version").read_text(encoding="utf-8").strip()
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if wanted != running:
+        hint = (
+            f"The project asks for Python {wanted} and newapi runs on {running}: uv must find "
+            f"Python {wanted} or download it (not when UV_PYTHON_DOWNLOADS=never). Install it, or "
+            f"create the project again with --python-version {running}. " + hint
+        )
     for command in ([uv, "lock"], [uv, "sync"]):
         _run(command, project, env=env, hint=hint)
 

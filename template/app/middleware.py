@@ -81,10 +81,10 @@ class RequestIdMiddleware:
             await send(message)
 
         token = request_id_var.set(request_id)
-        try:
-            await self.app(scope, receive, send_with_request_id)
-        finally:
-            request_id_var.reset(token)
+        await self.app(scope, receive, send_with_request_id)
+        # Reset only when the app returned: an error goes on to Starlette's
+        # ServerErrorMiddleware, outside this one, whose handler logs it with this id.
+        request_id_var.reset(token)
 
 
 class RequestLoggingMiddleware:

@@ -46,6 +46,10 @@ async def update_todo(
     The webhook goes out before the commit: if the receiver fails, nothing is saved
     and the caller gets a 502, so retrying the same request is safe.
     """
+    if changes.done:
+        # Lock the row and read it again: of two requests completing one todo at once,
+        # the second waits for the first to commit, sees it done, and sends no webhook.
+        await session.refresh(todo, with_for_update=True)
     was_done = todo.done
     for field, value in changes.model_dump(exclude_unset=True).items():
         setattr(todo, field, value)

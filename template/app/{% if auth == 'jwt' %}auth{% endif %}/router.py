@@ -52,12 +52,11 @@ async def issue_token(
     if (retry_after := limiter.retry_after(key)) is not None:
         msg = "Too many failed sign-in attempts: try again later"
         raise TooManyRequests(msg, retry_after=retry_after)
-    try:
-        user = await service.authenticate(
-            session=session, email=form.username, password=form.password, settings=settings
-        )
-    except Unauthorized:
-        limiter.record_failure(key)
-        raise
+    # Counted as a failure before the first await, and forgotten on success: concurrent
+    # attempts for one key each see the ones before them, so a burst cannot pass the limit.
+    limiter.record_failure(key)
+    user = await service.authenticate(
+        session=session, email=form.username, password=form.password, settings=settings
+    )
     limiter.reset(key)
     return Token(access_token=create_access_token(subject=str(user.id), settings=settings))

@@ -2,7 +2,7 @@
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.passwords import password_hasher
+from app.auth.passwords import hash_password_in_thread, verify_password_in_thread
 from app.errors import Unauthorized
 from app.settings import Settings
 from app.users.models import User
@@ -15,14 +15,13 @@ BAD_CREDENTIALS = "Incorrect e-mail or password"
 async def authenticate(
     *, session: AsyncSession, email: str, password: str, settings: Settings
 ) -> User:
-    hasher = password_hasher(settings)
     # No account can have a NUL in its address (the Email type refuses it), and the
     # database could not compare one: such an address is simply unknown.
     user = None if "\x00" in email else await get_user_by_email(session=session, email=email)
     if user is None:
         # Hash anyway, so an unknown e-mail takes as long to refuse as a wrong password.
-        hasher.hash(password)
+        await hash_password_in_thread(password, settings)
         raise Unauthorized(BAD_CREDENTIALS)
-    if not hasher.verify(password, user.hashed_password):
+    if not await verify_password_in_thread(password, user.hashed_password, settings):
         raise Unauthorized(BAD_CREDENTIALS)
     return user

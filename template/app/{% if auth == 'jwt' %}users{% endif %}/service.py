@@ -4,7 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.passwords import hash_password
+from app.auth.passwords import hash_password_in_thread
 from app.errors import Conflict
 from app.settings import Settings
 from app.users.models import User
@@ -16,12 +16,13 @@ async def get_user(*, session: AsyncSession, user_id: int) -> User | None:
 
 
 async def get_user_by_email(*, session: AsyncSession, email: str) -> User | None:
-    return await session.scalar(select(User).where(User.email == email.lower()))
+    return await session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
 async def create_user(*, session: AsyncSession, data: UserCreate, settings: Settings) -> User:
     """Create an account; `Conflict` when the e-mail address is taken."""
-    user = User(email=data.email, hashed_password=hash_password(data.password, settings))
+    hashed_password = await hash_password_in_thread(data.password, settings)
+    user = User(email=data.email, hashed_password=hashed_password)
     session.add(user)
     try:
         await session.commit()

@@ -147,12 +147,14 @@ def test_unexpected_errors_are_a_plain_500(
     settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     with TestClient(app_with_a_failing_route(settings), raise_server_exceptions=False) as client:
-        response = client.get("/boom")
+        response = client.get("/boom", headers={"X-Request-ID": "req-boom"})
 
     assert response.status_code == 500
     assert response.json() == {"detail": "Internal server error", "code": "internal_error"}
     assert "secret internals" not in response.text
-    assert "Unhandled error on GET /boom" in caplog.text
+    [record] = [r for r in caplog.records if r.getMessage() == "Unhandled error on GET /boom"]
+    # The traceback's line is the one an operator looks up by the response's id.
+    assert record.__dict__["request_id"] == response.headers["X-Request-ID"] == "req-boom"
 
 
 def test_an_unreachable_database_is_a_503_not_a_500(
