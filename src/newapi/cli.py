@@ -95,7 +95,10 @@ Debug = Annotated[bool, typer.Option("--debug", help="Show the full traceback on
 
 @app.command()
 def create(
-    name: Annotated[str, typer.Argument(help="Human name of the project; also its folder name.")],
+    name: Annotated[
+        str,
+        typer.Argument(metavar="NAME", help="Human name of the project; also its folder name."),
+    ],
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Folder to create the project in (default: ./NAME)."),
@@ -208,7 +211,10 @@ def options(debug: Debug = False) -> None:
 
 
 ProjectPath = Annotated[
-    Path, typer.Argument(help="The generated project's folder (default: the current one).")
+    Path,
+    typer.Argument(
+        metavar="PATH", help="The generated project's folder (default: the current one)."
+    ),
 ]
 
 
