@@ -43,6 +43,9 @@ def _hermetic_environment() -> None:
     os.environ["COPIER_CACHE_DIR"] = str(home / "copier-cache")
     os.environ["UV_PYTHON_DOWNLOADS"] = "never"
     os.environ.pop("VIRTUAL_ENV", None)
+    # Run from a git hook (pre-commit), these would send the tests' git calls to this repo.
+    for variable in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY"):
+        os.environ.pop(variable, None)
     os.environ.pop("NEWAPI_TEMPLATE_HISTORY", None)
 
 

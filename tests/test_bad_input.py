@@ -130,6 +130,27 @@ def test_force_writes_template_files_and_keeps_the_users(runner: CliRunner, in_t
     assert (project / "app" / "factory.py").is_file()
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["--output", ".", "--force"], id="force-into-a-repository"),
+        pytest.param(["--output", "services/svc"], id="folder-of-a-repository"),
+    ],
+)
+def test_inside_a_repository_nothing_of_the_users_is_committed(
+    runner: CliRunner, in_tmp: Path, args: list[str]
+) -> None:
+    git(in_tmp, "init", "-q")
+    (in_tmp / "credentials.json").write_text('{"token": "mine"}\n')
+
+    result = runner.invoke(app, ["create", "svc", "--defaults", "--no-install", *args])
+
+    assert result.exit_code == 0, result.output
+    assert "already in a git repository" in result.output
+    assert git(in_tmp, "rev-list", "--all") == ""  # no commit holding credentials.json
+    assert sorted(p.name for p in in_tmp.rglob(".git")) == [".git"]  # no nested repository
+
+
 def test_interrupted_render_leaves_nothing(
     runner: CliRunner, in_tmp: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -144,6 +165,29 @@ def test_interrupted_render_leaves_nothing(
     assert result.exit_code == 130
     assert "Nothing was left half-written" in result.output
     assert list(in_tmp.iterdir()) == []
+
+
+def test_a_destination_filled_during_the_render_is_not_overwritten(
+    runner: CliRunner, in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two `newapi create svc` at once: both find ./svc free, the second must not merge over
+    # the first (without --force, newapi never overwrites a file).
+    write_env = _create.write_env
+
+    def meanwhile(staging: Path) -> None:
+        (in_tmp / "svc").mkdir()
+        (in_tmp / "svc" / "README.md").write_text("the other run's\n")
+        write_env(staging)
+
+    monkeypatch.setattr(_create, "write_env", meanwhile)
+
+    result = runner.invoke(app, ["create", "svc", *FAST])
+
+    assert result.exit_code == 2, result.output
+    assert "never overwrites" in result.output
+    assert [p.name for p in (in_tmp / "svc").iterdir()] == ["README.md"]
+    assert (in_tmp / "svc" / "README.md").read_text() == "the other run's\n"
+    assert sorted(p.name for p in in_tmp.iterdir()) == ["svc"]  # no staging folder left
 
 
 def test_nothing_is_written_outside_the_destination(runner: CliRunner, in_tmp: Path) -> None:

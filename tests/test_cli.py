@@ -87,6 +87,79 @@ def test_create_with_defaults_makes_a_committed_project(runner: CliRunner, in_tm
     assert not list(in_tmp.glob(".*.newapi"))
 
 
+def test_a_callers_git_dir_is_left_alone(
+    runner: CliRunner, in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A git hook or `git rebase --exec` runs newapi with GIT_DIR set to the caller's repository.
+    caller = in_tmp / "caller"
+    caller.mkdir()
+    git(caller, "init", "-q")
+    git(caller, "commit", "-q", "--allow-empty", "-m", "the caller's work")
+    monkeypatch.setenv("GIT_DIR", str(caller / ".git"))
+
+    result = runner.invoke(app, ["create", "svc", "--defaults", "--no-install"])
+    monkeypatch.delenv("GIT_DIR", raising=False)
+
+    assert result.exit_code == 0, result.output
+    assert git(caller, "log", "--format=%s").strip() == "the caller's work"
+    assert git(in_tmp / "svc", "log", "--format=%s").strip() == "Initial commit from newapi"
+
+
+def test_output_that_cannot_encode_the_progress_marks(in_tmp: Path) -> None:
+    # Windows gives a redirected stdout cp1252, which has no ✓: newapi must not crash on it.
+    result = CliRunner(charset="cp1252").invoke(app, ["create", "svc", *FAST, "--no-git"])
+
+    assert result.exit_code == 0, result.output
+    assert "Next steps" in result.output
+    assert (in_tmp / "svc" / "app" / "factory.py").is_file()
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX file modes")
+def test_the_env_file_is_readable_only_by_its_owner(runner: CliRunner, in_tmp: Path) -> None:
+    result = runner.invoke(app, ["create", "svc", *FAST, "--no-git"])
+
+    assert result.exit_code == 0, result.output
+    assert (in_tmp / "svc" / ".env").stat().st_mode & 0o777 == 0o600  # it holds SECRET_KEY
+
+
+def test_without_a_git_identity_the_commit_is_the_authors(
+    runner: CliRunner, in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A fresh machine or CI runner: no user.email anywhere (the tests' own config has one).
+    empty = in_tmp / "empty.gitconfig"
+    empty.write_text("")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(empty))
+    monkeypatch.setenv("HOME", str(in_tmp))
+    for variable in ("EMAIL", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.delenv(variable, raising=False)
+
+    result = runner.invoke(
+        app,
+        ["create", "svc", *FAST, "-d", "author_name=Ada", "-d", "author_email=ada@example.com"],
+    )
+
+    assert result.exit_code == 0, result.output
+    assert git(in_tmp / "svc", "log", "--format=%an <%ae>|%cn <%ce>").strip() == (
+        "Ada <ada@example.com>|Ada <ada@example.com>"
+    )
+
+
+def test_uv_does_not_see_newapis_own_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # newapi run from a venv or a nox session: uv must not install the project there.
+    from newapi._create import _uv_env
+
+    monkeypatch.setenv("VIRTUAL_ENV", str(tmp_path / "newapis-venv"))
+    monkeypatch.setenv("UV_PROJECT_ENVIRONMENT", str(tmp_path / "nox-venv"))
+    (tmp_path / ".python-version").write_text("3.99\n")
+
+    env = _uv_env(tmp_path)
+
+    assert "VIRTUAL_ENV" not in env
+    assert "UV_PROJECT_ENVIRONMENT" not in env
+
+
 def test_output_option_places_the_project(runner: CliRunner, in_tmp: Path) -> None:
     result = runner.invoke(app, ["create", "svc", *FAST, "--no-git", "--output", "nested/here"])
 

@@ -263,6 +263,36 @@ def test_pretend_writes_nothing(runner: CliRunner, tmp_path: Path) -> None:
     }  # fmt: skip
 
 
+def test_pretend_in_a_folder_of_a_larger_repository(runner: CliRunner, tmp_path: Path) -> None:
+    repo = make_template(tmp_path)
+    monorepo = tmp_path / "monorepo"
+    monorepo.mkdir()
+    git(monorepo, "init", "-q")
+    result = runner.invoke(
+        app,
+        [
+            "create", "svc", "--defaults", "--no-install", "--no-git",
+            "--output", str(monorepo / "services" / "svc"),
+            "--template", str(repo), "--vcs-ref", "v1.0.0",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    git(monorepo, "add", "-A")
+    git(monorepo, "commit", "-qm", "services/svc")
+    release_next_version(repo)
+
+    result = runner.invoke(
+        app, ["update", str(monorepo / "services" / "svc"), "--defaults", "--pretend"]
+    )
+
+    assert result.exit_code == 0, result.output
+    changes = dict(re.findall(r"│ (\S+)\s+│ (\w[\w :()]*?)\s+│", result.output))
+    assert changes == {
+        ".copier-answers.yml": "modified", "NOTES.md": "added", "README.md": "modified",
+    }  # fmt: skip
+    assert git(monorepo, "status", "--porcelain") == ""
+
+
 def test_pretend_shows_the_conflicts_an_update_would_leave(
     runner: CliRunner, tmp_path: Path
 ) -> None:

@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 from rich.markup import escape
@@ -108,6 +108,12 @@ def create_project(request: CreateRequest, steps: Steps) -> CreateResult:
         steps.skipped("Initialise git", "--no-git")
     elif shutil.which("git") is None:
         steps.warn("git is not on PATH: skipped `git init`. Run `git init` in the project later.")
+    elif _inside_work_tree(destination):
+        # --force into a repository, or a folder of one (a monorepo): `git add -A` would
+        # commit the user's own changes and untracked files; `git init` would nest a repo.
+        steps.skipped(
+            "Initialise git", "already in a git repository; review with `git status`, then commit"
+        )
     else:
         with steps.step("Initialise git and commit"):
             commit(destination, answers)
@@ -215,19 +221,34 @@ def render(
         write_env(staging)
         files = sum(1 for p in staging.rglob("*") if p.is_file())
         if destination.is_dir() and any(destination.iterdir()):
+            if not request.force:
+                # Empty when checked, filled while Copier rendered (another `newapi create`,
+                # the user): without --force, its files are never merged over.
+                _refuse_filled_meanwhile(destination)
             check_merge(staging, destination)  # before moving a single file
-            merge_into(staging, destination)  # --force: checked above
+            merge_into(staging, destination)
             shutil.rmtree(staging)
             return files
-        if destination.is_dir():
-            destination.rmdir()  # empty; rename needs it gone
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        staging.rename(destination)
+        try:
+            if destination.is_dir():
+                destination.rmdir()  # empty; rename needs it gone
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            staging.rename(destination)  # fails, rather than merges, if it is filled now
+        except OSError as error:
+            _refuse_filled_meanwhile(destination, error)
         destination.chmod(0o777 & ~_umask())  # mkdtemp made it private; give it normal rights
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return files
+
+
+def _refuse_filled_meanwhile(destination: Path, cause: OSError | None = None) -> NoReturn:
+    raise DestinationError(
+        f"{destination} was created or filled while newapi rendered the project; "
+        "newapi never overwrites files, so nothing was written.",
+        hint="Is another `newapi create` writing there? Choose another folder (--output).",
+    ) from cause
 
 
 def check_merge(rendered: Path, destination: Path) -> None:
@@ -372,6 +393,17 @@ def commit(project: Path, answers: Mapping[str, Any]) -> None:
         env=env,
         hint=hint,
     )
+
+
+def _inside_work_tree(project: Path) -> bool:
+    probe = subprocess.run(
+        ["git", "rev-parse", "--is-inside-work-tree"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return probe.returncode == 0 and probe.stdout.strip() == "true"
 
 
 def _git_identity_configured(project: Path) -> bool:

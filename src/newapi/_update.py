@@ -153,14 +153,20 @@ def _preview_update(
 ) -> list[tuple[str, str]]:
     """Run the update on a throwaway clone of the project (its tree is clean, so the clone
     holds the same files) and list what it changed there, conflicts included."""
+    # The project may be a folder of a larger repository (a monorepo): clone the repository,
+    # update the same folder in the clone. Porcelain paths are the repository's: strip it.
+    top = _git(path, "rev-parse", "--show-toplevel").strip()
+    prefix = _git(path, "rev-parse", "--show-prefix").strip()
     with tempfile.TemporaryDirectory(prefix="newapi-preview-") as scratch:
-        clone = Path(scratch) / path.absolute().name
-        _git(path, "clone", "--quiet", "--no-hardlinks", str(path.absolute()), str(clone))
+        clone_root = Path(scratch) / Path(top).name
+        _git(path, "clone", "--quiet", "--no-hardlinks", top, str(clone_root))
+        clone = clone_root / prefix
         _run_copier_update(history, clone, target, defaults, interactive)
         conflicts = dict(find_conflicts(clone))
         changes = []
-        for line in _git(clone, "status", "--porcelain", "--untracked-files=all").splitlines():
-            code, name = line[:2], line[3:]
+        status = _git(clone, "status", "--porcelain", "--untracked-files=all", "--", ".")
+        for line in status.splitlines():
+            code, name = line[:2], line[3:].removeprefix(prefix)
             if name.endswith(".rej") or name in conflicts:
                 continue
             changes.append((name, _CHANGE_KINDS.get(code.strip()[:1], "modified")))
@@ -217,7 +223,7 @@ def changes_between(history: History, current: str | None, target: str) -> str:
 def find_conflicts(path: Path) -> list[tuple[str, str]]:
     """Files an update left for the user to resolve: markers, .rej files, unmerged entries."""
     found: dict[str, str] = {}
-    for name in _git(path, "diff", "--name-only", "--diff-filter=U").splitlines():
+    for name in _git(path, "diff", "--name-only", "--relative", "--diff-filter=U").splitlines():
         found[name] = "unmerged"
     changed = _git(path, "ls-files", "--modified", "--others", "--exclude-standard")
     for name in changed.splitlines():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,6 +46,17 @@ def __getattr__(name: str) -> Console:
     raise AttributeError(msg)
 
 
+_CALLER_REPOSITORY = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_COMMON_DIR",
+    "GIT_NAMESPACE",
+)
+
+
 @contextmanager
 def _exit_on_error(debug: bool) -> Iterator[None]:
     """The one place where newapi's errors become a red line and an exit code."""
@@ -51,6 +64,16 @@ def _exit_on_error(debug: bool) -> Iterator[None]:
 
     from newapi._errors import NewapiError
 
+    # Set when newapi runs from a git hook, `git rebase --exec` or `git submodule foreach`:
+    # every git call (the initial commit, update's checks, Copier's clones) would act on the
+    # caller's repository instead of the project's.
+    for variable in _CALLER_REPOSITORY:
+        os.environ.pop(variable, None)
+    for stream in (sys.stdout, sys.stderr):
+        # A pipe on Windows is cp1252, which has no ✓, ✗, → or …: print "?", never crash.
+        encoding = getattr(stream, "encoding", None) or "utf-8"
+        if isinstance(stream, io.TextIOWrapper) and not _encodes(encoding, "✓✗→…"):
+            stream.reconfigure(errors="replace")
     try:
         yield
     except NewapiError as error:
@@ -67,6 +90,14 @@ def _exit_on_error(debug: bool) -> Iterator[None]:
     except KeyboardInterrupt:
         _console("err").print("[bold red]Interrupted.[/bold red] Nothing was left half-written.")
         raise typer.Exit(130) from None
+
+
+def _encodes(encoding: str, text: str) -> bool:
+    try:
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
 
 
 def _version_callback(value: bool) -> None:
