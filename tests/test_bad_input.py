@@ -163,8 +163,26 @@ def test_interrupted_render_leaves_nothing(
     result = runner.invoke(app, ["create", "svc", *FAST])
 
     assert result.exit_code == 130
-    assert "Nothing was left half-written" in result.output
+    assert "Interrupted while rendering: nothing was left half-written" in result.output
     assert list(in_tmp.iterdir()) == []
+
+
+def test_an_interrupted_install_says_the_project_is_there_and_how_to_finish(
+    runner: CliRunner, in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_create, "install", interrupted)
+    monkeypatch.setattr(_create, "find_uv", lambda: "uv")
+
+    result = runner.invoke(app, ["create", "svc", "--defaults"])
+
+    assert result.exit_code == 130
+    assert "half-written" not in result.output  # it is there, rendered
+    assert f"the project is rendered in {in_tmp / 'svc'}" in result.output
+    assert f"cd {in_tmp / 'svc'} && uv sync && git init" in result.output
+    assert (in_tmp / "svc" / "pyproject.toml").is_file()
 
 
 def test_a_destination_filled_during_the_render_is_not_overwritten(

@@ -21,6 +21,7 @@ from rich.panel import Panel
 from newapi._bytecode import compile_suite_imports
 from newapi._errors import (
     DestinationError,
+    Interrupted,
     InvalidAnswerError,
     NeedsAnswersError,
     StepError,
@@ -86,12 +87,40 @@ def create_project(request: CreateRequest, steps: Steps) -> CreateResult:
                     hint="Pass --defaults to take the defaults, or give each answer as a flag.",
                 )
 
-    with steps.step("Validate answers and render the template", spinner=not request.interactive):
-        # Without a terminal every question is answered by now but derived ones (the slug),
-        # whose defaults come from the other answers.
-        files = render(request, destination, answers, defaults=not request.interactive)
+    try:
+        with steps.step(
+            "Validate answers and render the template", spinner=not request.interactive
+        ):
+            # Without a terminal every question is answered by now but derived ones (the
+            # slug), whose defaults come from the other answers.
+            files = render(request, destination, answers, defaults=not request.interactive)
+    except KeyboardInterrupt:
+        raise Interrupted("Interrupted while rendering: nothing was left half-written.") from None
     result = CreateResult(destination=destination, files=files)
+    try:
+        _finish(request, result, answers, steps)
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"Interrupted: the project is rendered in {destination}, but not every step ran.",
+            hint=_finish_hint(request, result),
+        ) from None
+    return result
 
+
+def _finish_hint(request: CreateRequest, result: CreateResult) -> str:
+    commands = ["uv sync"] if request.install and not result.installed else []
+    if request.git and not result.committed and not _inside_work_tree(result.destination):
+        commands.append("git init && git add -A && git commit -m 'Initial commit from newapi'")
+    if not commands:
+        return "Nothing is left to do: the interrupted step was optional."
+    return f"To finish: cd {shlex.quote(str(result.destination))} && {' && '.join(commands)}"
+
+
+def _finish(
+    request: CreateRequest, result: CreateResult, answers: Mapping[str, Any], steps: Steps
+) -> None:
+    """The steps after the render: install (uv lock + uv sync), then git init and commit."""
+    destination = result.destination
     uv = find_uv() if request.install else None
     if request.install and uv is None:
         steps.warn("uv is not installed: skipped installing. Install uv, then run `uv sync`.")
@@ -118,7 +147,6 @@ def create_project(request: CreateRequest, steps: Steps) -> CreateResult:
         with steps.step("Initialise git and commit"):
             commit(destination, answers)
         result.committed = True
-    return result
 
 
 def check_destination(destination: Path, *, force: bool = False) -> None:

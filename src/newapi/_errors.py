@@ -38,3 +38,9 @@ class TemplateError(NewapiError):
 
 class StepError(NewapiError):
     """A step after rendering (git, uv) failed; the project itself is in place."""
+
+
+class Interrupted(NewapiError):
+    """Ctrl-C: `message` says what state the interrupted command left behind."""
+
+    exit_code = 130

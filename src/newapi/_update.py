@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from newapi._create import ANSWERS_FILE
-from newapi._errors import NeedsAnswersError, NewapiError, UsageError
+from newapi._errors import Interrupted, NeedsAnswersError, NewapiError, UsageError
 from newapi._history import History, copier_git_env, open_history, parse_version
 from newapi._progress import Steps
 
@@ -142,7 +142,14 @@ def update_project(
             if pretend:
                 result.preview = _preview_update(history, path, target, defaults, interactive)
             else:
-                _run_copier_update(history, path, target, defaults, interactive)
+                try:
+                    _run_copier_update(history, path, target, defaults, interactive)
+                except KeyboardInterrupt:
+                    raise Interrupted(
+                        f"Interrupted during the update: {path.absolute()} may be half-updated.",
+                        hint="The update started from a clean tree: `git status` shows what it "
+                        "changed; `git checkout -- . && git clean -fd` undoes all of it.",
+                    ) from None
     if not pretend:
         result.conflicts = find_conflicts(path)
     return result

@@ -88,7 +88,7 @@ def _exit_on_error(debug: bool) -> Iterator[None]:
             err.print(f"[dim]{hint}[/dim]", highlight=False, soft_wrap=True)
         raise typer.Exit(error.exit_code) from None
     except KeyboardInterrupt:
-        _console("err").print("[bold red]Interrupted.[/bold red] Nothing was left half-written.")
+        _console("err").print("[bold red]Interrupted.[/bold red]")
         raise typer.Exit(130) from None
 
 
