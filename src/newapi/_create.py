@@ -109,7 +109,7 @@ def create_project(request: CreateRequest, steps: Steps) -> CreateResult:
 
 def _finish_hint(request: CreateRequest, result: CreateResult) -> str:
     commands = ["uv sync"] if request.install and not result.installed else []
-    if request.git and not result.committed and not _inside_work_tree(result.destination):
+    if request.git and not result.committed and not inside_work_tree(result.destination):
         commands.append("git init && git add -A && git commit -m 'Initial commit from newapi'")
     if not commands:
         return "Nothing is left to do: the interrupted step was optional."
@@ -137,7 +137,7 @@ def _finish(
         steps.skipped("Initialise git", "--no-git")
     elif shutil.which("git") is None:
         steps.warn("git is not on PATH: skipped `git init`. Run `git init` in the project later.")
-    elif _inside_work_tree(destination):
+    elif inside_work_tree(destination):
         # --force into a repository, or a folder of one (a monorepo): `git add -A` would
         # commit the user's own changes and untracked files; `git init` would nest a repo.
         steps.skipped(
@@ -423,7 +423,8 @@ def commit(project: Path, answers: Mapping[str, Any]) -> None:
     )
 
 
-def _inside_work_tree(project: Path) -> bool:
+def inside_work_tree(project: Path) -> bool:
+    """Whether `project` is in a git work tree (its own repository or an enclosing one)."""
     probe = subprocess.run(
         ["git", "rev-parse", "--is-inside-work-tree"],
         cwd=project,

@@ -18,7 +18,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from newapi._create import ANSWERS_FILE
+from newapi._create import ANSWERS_FILE, inside_work_tree
 from newapi._errors import Interrupted, NeedsAnswersError, NewapiError, UsageError
 from newapi._history import History, copier_git_env, open_history, parse_version
 from newapi._progress import Steps
@@ -189,14 +189,7 @@ def require_clean_git(path: Path) -> None:
             "git is not installed (not on PATH); updates need git to merge safely.",
             hint="Install git, then run `newapi update` again.",
         )
-    inside = subprocess.run(
-        ["git", "rev-parse", "--is-inside-work-tree"],
-        cwd=path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if inside.returncode != 0:
+    if not inside_work_tree(path):
         raise UsageError(
             f"{path.absolute()} is not a git repository; updates need git to merge safely.",
             hint="Run `git init && git add -A && git commit -m 'Before update'` first.",
