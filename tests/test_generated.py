@@ -99,6 +99,7 @@ PROOFS = {
     "test_upgrade_downgrade_upgrade": "migrations round trip",
     "test_models_and_migrations_agree": "no autogenerate drift",
     "test_production_uses_strong_password_hashing": "cheap hashing in tests only",
+    "test_the_tests_settings_ignore_the_environment_and_dotenv": "test settings are explicit",
     "test_api_answers_as_its_schema_says": "schemathesis: no 5xx, responses as documented",
     "test_every_response_has_security_headers": "security headers",
     "test_other_hosts_get_400": "trusted hosts",
@@ -197,6 +198,51 @@ def test_project_suite_passes_with_zero_setup(
     assert missing_proofs(passed_tests(report), answers) == {}
     if answers["database"] == "postgresql":
         assert embedded_server_stops(project), "the embedded PostgreSQL outlived the run"
+
+
+# A developer's own configuration, in `.env` and exported: none of it may change what the
+# generated tests test (each value here fails some test if it leaks into its settings).
+DEVELOPERS_DOTENV = """
+DEBUG=true
+LOG_LEVEL=DEBUG
+WEBHOOK_URL=https://hooks.example.com/dev
+ALLOWED_HOSTS=api.example.com
+CORS_ORIGINS=http://localhost:5173
+MAX_BODY_BYTES=64
+LOGIN_RATE_LIMIT=1/day
+HTTP_TIMEOUT_SECONDS=0.001
+ACCESS_TOKEN_EXPIRE_MINUTES=1
+REDIS_URL=redis://127.0.0.1:1/0
+"""
+DEVELOPERS_ENVIRONMENT = {
+    "ENVIRONMENT": "production",
+    "SECRET_KEY": "short",
+    "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/nothing",
+    "DATABASE_REQUIRE_TLS": "false",
+    "CORS_ALLOW_CREDENTIALS": "false",
+    "HSTS_ALWAYS": "true",
+    "PORT": "3000",
+}
+
+
+@pytest.mark.parametrize("answers", params(RUN_COMBINATIONS))
+def test_project_suite_ignores_the_developers_configuration(
+    create: Any, answers: dict[str, Any]
+) -> None:
+    """`uv run pytest` in a project whose `.env` and shell hold the developer's settings."""
+    project = create(answers)
+    dotenv = project / ".env"
+    original = dotenv.read_text(encoding="utf-8")
+    env = project_env() | DEVELOPERS_ENVIRONMENT
+    env.pop("TEST_DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    try:
+        dotenv.write_text(original + DEVELOPERS_DOTENV, encoding="utf-8")
+        output = run(project, "pytest", "-n", "2", "-m", "not fuzz", env=env)
+    finally:
+        dotenv.write_text(original, encoding="utf-8")
+
+    assert passed_count(output) >= 20
 
 
 def embedded_server_stops(project: Path, within: float = 15.0) -> bool:

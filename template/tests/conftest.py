@@ -1,6 +1,7 @@
 """Fixtures for every test; each group lives in its own module under tests/fixtures/.
 
-    settings.py  `settings`: explicit test settings (never the developer's env or .env)
+    settings.py  `settings`: explicit test settings (never the developer's env or .env),
+                 `clean_environment` (for tests of how `Settings()` reads the environment)
     database.py  `database_url` (one database per xdist worker, held for the run),
                  `engine` (schema from Alembic, once per worker), `connection` (in a
                  transaction rolled back after each test), `db_session` (on that connection)

@@ -5,10 +5,12 @@ from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+import typing_extensions
 from alembic import command
 from alembic.config import Config
 from factory.base import Factory
 from fastapi import FastAPI
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
@@ -31,19 +33,38 @@ PRODUCTION_SECRET_KEY = "3f9a6c0e5b2d4f8e1a7c9b0d2e4f6a8c"
 ModelT = TypeVar("ModelT", bound=Base)
 
 
-def make_settings(**overrides: Any) -> Settings:
-    """Settings for tests, from the arguments and the defaults only.
+class ExplicitSettings(Settings):
+    """`Settings` from the values given and the defaults, and nothing else.
 
-    `model_validate` skips pydantic-settings' sources: neither `.env` nor the
-    developer's environment variables can leak into a test.
+    `Settings` reads environment variables and `.env` however it is built
+    (`model_validate` too runs pydantic-settings' `__init__`): a developer's `DEBUG=true`
+    or `WEBHOOK_URL` would change what the tests test, and make them fail on one machine
+    and pass on another.
     """
+
+    @classmethod
+    @typing_extensions.override
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
+def make_settings(**overrides: Any) -> Settings:
+    """Settings for tests, from the arguments and the defaults only: neither `.env` nor
+    the developer's environment variables reach a test (`ExplicitSettings`)."""
     values = {
         "environment": "test",
         "secret_key": TEST_SECRET_KEY,
         **CHEAP_PASSWORD_HASHING,
         **overrides,
     }
-    return Settings.model_validate(values)
+    return ExplicitSettings.model_validate(values)
 
 
 def replace_settings(settings: Settings, **changes: Any) -> Settings:

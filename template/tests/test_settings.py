@@ -1,13 +1,20 @@
 """Settings: parsing, normalising, and refusing unsafe production configurations."""
 
 import re
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from app.settings import Settings
 from tests.fixtures.database import PRODUCTION_DATABASE_URL
-from tests.helpers import PRODUCTION_SECRET_KEY, PROJECT_DIR, make_settings
+from tests.helpers import (
+    PRODUCTION_SECRET_KEY,
+    PROJECT_DIR,
+    ExplicitSettings,
+    make_settings,
+    replace_settings,
+)
 
 
 def production(**overrides: object) -> Settings:
@@ -18,10 +25,10 @@ def production(**overrides: object) -> Settings:
         "database_url": PRODUCTION_DATABASE_URL,
         "allowed_hosts": "api.example.com",
     }
-    # model_validate: the given values and the defaults only, never the environment.
-    return Settings.model_validate(values | overrides)
+    return ExplicitSettings.model_validate(values | overrides)
 
 
+@pytest.mark.usefixtures("clean_environment")
 def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ENVIRONMENT", "test")
     monkeypatch.setenv("DEBUG", "true")
@@ -37,15 +44,38 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     assert settings.webhook_url is None  # an empty variable counts as unset
 
 
+@pytest.mark.usefixtures("clean_environment")
+def test_the_tests_settings_ignore_the_environment_and_dotenv(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A developer's own configuration (`.env`, exported variables) never reaches a test."""
+    expected = make_settings()
+    (tmp_path / ".env").write_text(
+        "LOG_LEVEL=DEBUG\nWEBHOOK_URL=https://hooks.example.com/dev\n", encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DEBUG", "true")
+    monkeypatch.setenv("MAX_BODY_BYTES", "64")
+
+    developers = Settings()
+    assert (developers.debug, developers.max_body_bytes) == (True, 64)
+    assert (developers.log_level, str(developers.webhook_url)) == (
+        "DEBUG",
+        "https://hooks.example.com/dev",
+    )
+    assert make_settings() == expected
+    assert replace_settings(expected, debug=False) == expected
+
+
+@pytest.mark.usefixtures("clean_environment")
 def test_cors_origins_accept_a_json_list(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CORS_ORIGINS", '["https://a.example"]')
 
     assert Settings(_env_file=None).cors_origins == ["https://a.example"]
 
 
-def test_unset_database_url_stays_unset(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-
+@pytest.mark.usefixtures("clean_environment")
+def test_unset_database_url_stays_unset() -> None:
     assert Settings(_env_file=None).database_url is None
 
 
@@ -129,10 +159,8 @@ def test_env_example_documents_every_setting() -> None:
     assert {name for name in names if name not in text} == set()
 
 
-def test_secret_key_has_no_usable_default(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("SECRET_KEY", raising=False)
-    monkeypatch.delenv("ENVIRONMENT", raising=False)
-
+@pytest.mark.usefixtures("clean_environment")
+def test_secret_key_has_no_usable_default() -> None:
     assert Settings(_env_file=None).secret_key is None  # a random per-process key instead
     with pytest.raises(ValidationError, match="SECRET_KEY is required"):
         Settings(_env_file=None, environment="production")
@@ -145,6 +173,7 @@ def test_allowed_hosts_default_to_local_names_outside_production() -> None:
     assert settings.trusted_hosts == ["localhost", "127.0.0.1", "test", "testserver"]
 
 
+@pytest.mark.usefixtures("clean_environment")
 def test_allowed_hosts_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ALLOWED_HOSTS", "api.example.com, *.example.org")
 

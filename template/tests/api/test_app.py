@@ -178,10 +178,8 @@ def test_an_unreachable_database_is_a_503_not_a_500(
     assert "Database unavailable on GET /needs-the-database" in caplog.text
 
 
-def test_without_settings_the_app_reads_the_environment(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.chdir(tmp_path)  # no .env here
+@pytest.mark.usefixtures("clean_environment")
+def test_without_settings_the_app_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ENVIRONMENT", "test")
     monkeypatch.setenv("CORS_ORIGINS", "https://from-the-env.example")
 
