@@ -245,6 +245,28 @@ def test_project_suite_ignores_the_developers_configuration(
     assert passed_count(output) >= 20
 
 
+def test_a_project_in_a_folder_with_spaces_runs_its_suite(
+    traversable_tmp: Callable[[str], Path],
+) -> None:
+    """Projects live in folders such as "My Projects": the embedded PostgreSQL, which cannot
+    open its socket under a path with a space, keeps its data elsewhere and starts."""
+    where = traversable_tmp("spaced") / "My Projects"
+    where.mkdir(mode=0o755)
+    result = CliRunner().invoke(
+        app, ["create", "svc", "--defaults", "--output", str(where / "my svc")]
+    )
+    assert result.exit_code == 0, result.output
+    env = project_env() | {"TMPDIR": str(traversable_tmp("tmpdir"))}  # where the data goes
+    env.pop("TEST_DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+
+    output = run(where / "my svc", "pytest", "-n", "2", "-m", "not fuzz", env=env)
+
+    assert passed_count(output) >= 20
+    assert not (where / "my svc" / ".data" / "test-postgres").exists()
+    assert any(Path(env["TMPDIR"]).glob("embedded-postgres-*/test-postgres/PG_VERSION"))
+
+
 def embedded_server_stops(project: Path, within: float = 15.0) -> bool:
     """Whether no process runs on the project's embedded PostgreSQL data directory, or
     none does within `within` seconds (pytest-xdist's workers may still be exiting)."""
