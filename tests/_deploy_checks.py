@@ -338,9 +338,10 @@ def http(
     json_body: Any = None,
     form: Mapping[str, str] | None = None,
     token: str | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> tuple[int, Any]:
     """One HTTP request with the standard library: (status, decoded JSON body or text)."""
-    headers = {"Accept": "application/json"}
+    headers = {"Accept": "application/json", **(headers or {})}
     data = None
     if json_body is not None:
         data = json.dumps(json_body).encode()
@@ -390,6 +391,22 @@ def start_server(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+
+def sign_in_statuses_behind_a_proxy(base: str, attempts: int = 7) -> list[int]:
+    """Wrong passwords for one e-mail, as the service sees them behind a platform's proxy:
+    each request claims a new client address in X-Forwarded-For, and the proxy appends the
+    real one (the same every time). The statuses, in order (auth=jwt)."""
+    statuses = []
+    for attempt in range(attempts):
+        status, _ = http(
+            "POST",
+            f"{base}/auth/token",
+            form={"username": "victim@example.com", "password": "not the password"},
+            headers={"X-Forwarded-For": f"203.0.113.{attempt + 1}, 198.51.100.7"},
+        )
+        statuses.append(status)
+    return statuses
 
 
 def crud_round_trip(base: str, auth: str) -> None:

@@ -47,6 +47,7 @@ from tests._deploy_checks import (
     reachable,
     run_tool,
     runtime_environment,
+    sign_in_statuses_behind_a_proxy,
     start_server,
     tool,
     uvicorn_argv,
@@ -181,7 +182,14 @@ def test_dockerfile_cmd_serves_the_factory_and_drains_on_sigterm(
     assert option_value(argv, "--port") == "${PORT:-8000}"
     assert "WEB_CONCURRENCY" in option_value(argv, "--workers")
     assert "--proxy-headers" in argv
-    assert option_value(argv, "--forwarded-allow-ips")
+    # Which proxies' X-Forwarded-For to believe: uvicorn reads FORWARDED_ALLOW_IPS, set by
+    # the image; "*" would let a client choose its own address (the sign-in limit's key).
+    assert "--forwarded-allow-ips" not in argv
+    trusted = dockerfile.runtime.env["FORWARDED_ALLOW_IPS"].split(",")
+    assert "*" not in trusted
+    assert {"127.0.0.1", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"} <= set(
+        trusted
+    )
     assert 0 < graceful_timeout(dockerfile) <= 25
 
     options, check = dockerfile.healthcheck()
@@ -629,6 +637,9 @@ def test_smoke_runs_the_image_recipe_without_a_container(
         status, body = http("GET", f"{base}/health")
         assert (status, body) == (200, {"status": "healthy", "db": "connected"})
         crud_round_trip(base, auth)
+        if auth == "jwt":
+            # A client cannot escape the sign-in limit by claiming other addresses.
+            assert sign_in_statuses_behind_a_proxy(base) == [401] * 5 + [429] * 2
 
         server.send_signal(signal.SIGTERM)
         code = server.wait(timeout=10)

@@ -82,7 +82,8 @@ def get_login_limiter(request: Request) -> LoginLimiter:
 
 
 def client_address(request: Request) -> str:
-    """The caller's IP: behind a proxy, uvicorn's --proxy-headers puts the real one here."""
+    """The caller's IP. Behind a proxy, uvicorn's --proxy-headers puts the real one here:
+    the right-most X-Forwarded-For address that is not a proxy of FORWARDED_ALLOW_IPS."""
     return request.client.host if request.client is not None else "unknown"
 
 
