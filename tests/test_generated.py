@@ -97,6 +97,7 @@ PROOFS = {
     "test_an_unexpected_outbound_request_never_leaves_the_test": "unexpected requests fail",
     "test_create_saves_and_returns_the_todo": "services tested without HTTP",
     "test_upgrade_downgrade_upgrade": "migrations round trip",
+    "test_every_downgrade_restores_the_schema_before_its_upgrade": "downgrades undo upgrades",
     "test_models_and_migrations_agree": "no autogenerate drift",
     "test_production_uses_strong_password_hashing": "cheap hashing in tests only",
     "test_the_tests_settings_ignore_the_environment_and_dotenv": "test settings are explicit",

@@ -11,7 +11,7 @@ from alembic import context
 from sqlalchemy import Connection, make_url, pool
 
 from app.database import Base, import_models
-from app.dialect import create_database_engine
+from app.dialect import ALEMBIC_URL_HINT, create_database_engine
 from app.settings import Settings
 
 config = context.config
@@ -28,7 +28,7 @@ target_metadata = Base.metadata
 def database_url() -> str:
     url = Settings().database_url
     if url is None:
-        msg = "DATABASE_URL is not set: export it (or put it in .env) before running Alembic"
+        msg = f"DATABASE_URL is not set, and Alembic needs the database: {ALEMBIC_URL_HINT}"
         raise RuntimeError(msg)
     return url
 

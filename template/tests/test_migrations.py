@@ -12,6 +12,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import main as alembic_cli
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, NullPool, inspect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -28,6 +29,43 @@ async def empty_connection(empty_database_url: str) -> AsyncIterator[AsyncConnec
             yield connection
     finally:
         await engine.dispose()
+
+
+def schema(connection: Connection) -> dict[str, tuple[set[str], set[str | None]]]:
+    """Each table's column and index names (Alembic's own table left out)."""
+    inspector = inspect(connection)
+    return {
+        table: (
+            {column["name"] for column in inspector.get_columns(table)},
+            {index["name"] for index in inspector.get_indexes(table)},
+        )
+        for table in inspector.get_table_names()
+        if table != "alembic_version"
+    }
+
+
+def steps_down_that_miss_the_schema_before_them(connection: Connection) -> list[str]:
+    """Upgrade one revision at a time, then downgrade one at a time: the revisions whose
+    downgrade does not give back the schema as it was before their upgrade."""
+    config = alembic_config(connection)
+    revisions = [r.revision for r in ScriptDirectory.from_config(config).walk_revisions()]
+    before: dict[str, object] = {}
+    for revision in reversed(revisions):  # oldest first
+        before[revision] = schema(connection)
+        command.upgrade(config, revision)
+    missed = []
+    for revision in revisions:  # newest first
+        command.downgrade(config, "-1")
+        if schema(connection) != before[revision]:
+            missed.append(revision)
+    return missed
+
+
+async def test_every_downgrade_restores_the_schema_before_its_upgrade(
+    empty_connection: AsyncConnection,
+) -> None:
+    """A downgrade left empty (or undoing only part of its upgrade) fails here."""
+    assert await empty_connection.run_sync(steps_down_that_miss_the_schema_before_them) == []
 
 
 def table_names(connection: Connection) -> set[str]:
@@ -64,6 +102,16 @@ async def test_models_and_migrations_agree(empty_connection: AsyncConnection) ->
     assert await empty_connection.run_sync(upgrade_and_diff) == []
 
 
+@pytest.mark.usefixtures("clean_environment")
+def test_alembic_without_a_database_url_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run where no DATABASE_URL is set, in the environment or a .env file."""
+    monkeypatch.setattr(logging.config, "fileConfig", lambda *_, **__: None)
+
+    with pytest.raises(RuntimeError, match=r"DATABASE_URL is not set.*uv run python -m app"):
+        alembic_cli(["--config", str(PROJECT_DIR / "alembic.ini"), "upgrade", "head"])
+
+
+@pytest.mark.usefixtures("clean_environment")
 def test_the_alembic_command_line_migrates(
     empty_database_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

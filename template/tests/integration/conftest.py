@@ -8,8 +8,9 @@ they are skipped,
 
 (on SQLite they always run, on a file of their own). The cache, with the `redis`
 option, is the real Redis at REDIS_URL when that is set, else the unit tests' fakeredis
-(`live_cache`, in tests/fixtures/cache.py):
+(`live_cache`, in tests/fixtures/cache.py); on PostgreSQL, with both:
 
+    export TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres
     REDIS_URL=redis://127.0.0.1:6379/0 uv run pytest -m integration
 """
 
