@@ -121,7 +121,7 @@ POSTGRESQL_PROOFS = {
 }
 REDIS_PROOFS = {
     "test_healthy_when_the_database_and_redis_answer": "/health reports Redis",
-    "test_degraded_when_redis_is_unreachable": "/health is 503 without Redis",
+    "test_degraded_when_redis_is_unreachable": "/health says degraded without Redis",
     "test_lifespan_opens_and_closes_the_redis_client": "the lifespan owns the Redis client",
     "test_stats_are_cached_for_the_configured_time": "the cached endpoint uses the cache",
     "test_stats_come_from_the_database_when_redis_is_down": "the cache never breaks the API",

@@ -57,7 +57,9 @@ def create_engine(settings: Settings) -> AsyncEngine:
     if settings.database_url is None:
         msg = f"DATABASE_URL is not set: {MISSING_URL_HINT}"
         raise RuntimeError(msg)
-    return create_database_engine(settings.database_url, pool_pre_ping=True)
+    # hide_parameters: a failed statement's error (logged, and shown in tracebacks) names
+    # its SQL but not the values sent, such as e-mail addresses and password hashes.
+    return create_database_engine(settings.database_url, pool_pre_ping=True, hide_parameters=True)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -80,6 +80,9 @@ class Settings(CacheSettings, BaseSettings):
         env_file_encoding="utf-8",
         env_ignore_empty=True,
         extra="ignore",
+        # A refused value is not repeated in the error: these errors end up in deploy
+        # logs, and a mistyped DATABASE_URL or REDIS_URL still holds its password.
+        hide_input_in_errors=True,
     )
 
     environment: Environment = "development"

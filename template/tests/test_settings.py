@@ -67,6 +67,15 @@ def test_the_tests_settings_ignore_the_environment_and_dotenv(
     assert replace_settings(expected, debug=False) == expected
 
 
+def test_a_refused_value_is_not_repeated_in_the_error() -> None:
+    """Settings errors reach deploy logs: a mistyped URL must not print its password."""
+    with pytest.raises(ValidationError) as raised:
+        make_settings(webhook_url="ftp://hook:S3cr3t@hooks.example.com")
+
+    assert "webhook_url" in str(raised.value)
+    assert "S3cr3t" not in str(raised.value)
+
+
 @pytest.mark.usefixtures("clean_environment")
 def test_cors_origins_accept_a_json_list(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CORS_ORIGINS", '["https://a.example"]')

@@ -8,9 +8,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from app.about import about
-from app.database import get_session
+from app.database import create_engine, get_session
 from app.deps import SessionDep
 from app.errors import Conflict
 from app.factory import create_app
@@ -176,6 +177,21 @@ def test_an_unreachable_database_is_a_503_not_a_500(
     }
     assert response.headers["Retry-After"] == "5"
     assert "Database unavailable on GET /needs-the-database" in caplog.text
+
+
+async def test_database_errors_never_show_the_values_sent(settings: Settings) -> None:
+    """A failed statement's error, logged with its traceback, must not carry personal data."""
+    engine = create_engine(settings)
+    try:
+        async with engine.connect() as connection:
+            query = text("SELECT * FROM no_such_table WHERE email = :email")
+            with pytest.raises(DBAPIError) as raised:
+                await connection.execute(query, {"email": "alice@example.com"})
+    finally:
+        await engine.dispose()
+
+    assert "no_such_table" in str(raised.value)
+    assert "alice@example.com" not in str(raised.value)
 
 
 @pytest.mark.usefixtures("clean_environment")
