@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from app.cache import open_cache
 from app.database import create_engine, create_sessionmaker
 from app.settings import Settings
+from app.webhooks import delivery_slots
 
 
 @cache
@@ -26,11 +27,13 @@ def tls_context() -> ssl.SSLContext:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Open the database engine, one shared HTTP client and the cache (`app.cache`: Redis
-    with the `redis` option, nothing without); close them all on shutdown."""
+    with the `redis` option, nothing without); close them all on shutdown. The webhook
+    delivery slots are this run's too (an asyncio semaphore belongs to one event loop)."""
     settings: Settings = app.state.settings
     engine = create_engine(settings)
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.webhook_slots = delivery_slots()
     try:
         async with (
             httpx.AsyncClient(

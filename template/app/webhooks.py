@@ -5,7 +5,9 @@ A receiver that fails (an error status, a timeout, no connection) raises
 `UpstreamError`, which the API answers with 502.
 """
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 import httpx
@@ -13,12 +15,39 @@ from fastapi import Depends
 
 from app.deps import HttpClientDep, SettingsDep
 from app.errors import UpstreamError
+from app.state import get_webhook_slots
+
+# Deliveries at once, per process. Each holds a database connection and the todo's row
+# lock until the receiver answers (up to HTTP_TIMEOUT_SECONDS): slow receivers then tie
+# up 4 of the pool's 15 connections, never all of them.
+MAX_CONCURRENT_DELIVERIES = 4
+
+
+def delivery_slots() -> asyncio.Semaphore:
+    """The delivery slots of one running app (the lifespan makes them)."""
+    return asyncio.Semaphore(MAX_CONCURRENT_DELIVERIES)
 
 
 class WebhookSender:
-    def __init__(self, client: httpx.AsyncClient, url: str | None) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, url: str | None, slots: asyncio.Semaphore | None = None
+    ) -> None:
         self._client = client
         self._url = url
+        self._slots = slots if slots is not None else delivery_slots()
+
+    @asynccontextmanager
+    async def delivery_slot(self) -> AsyncIterator[None]:
+        """Wait for, then hold, one of the app's delivery slots (none without a URL).
+
+        Enter it with no transaction open and before taking any lock: a request waiting
+        here must hold nothing other requests need.
+        """
+        if self._url is None:
+            yield
+            return
+        async with self._slots:
+            yield
 
     async def send(self, event: str, data: Mapping[str, object]) -> None:
         """POST the event; do nothing when no webhook URL is configured."""
@@ -38,9 +67,13 @@ class WebhookSender:
             raise UpstreamError(msg) from exc
 
 
-async def get_webhook_sender(client: HttpClientDep, settings: SettingsDep) -> WebhookSender:
+async def get_webhook_sender(
+    client: HttpClientDep,
+    settings: SettingsDep,
+    slots: Annotated[asyncio.Semaphore, Depends(get_webhook_slots)],
+) -> WebhookSender:
     url = None if settings.webhook_url is None else str(settings.webhook_url)
-    return WebhookSender(client, url)
+    return WebhookSender(client, url, slots)
 
 
 WebhooksDep = Annotated[WebhookSender, Depends(get_webhook_sender)]

@@ -46,10 +46,22 @@ async def update_todo(
     The webhook goes out before the commit: if the receiver fails, nothing is saved
     and the caller gets a 502, so retrying the same request is safe.
     """
-    if changes.done:
+    if not changes.done:
+        return await _apply(session=session, todo=todo, changes=changes, webhooks=webhooks)
+    # End the read that found the todo (its connection goes back to the pool), then wait
+    # for a delivery slot holding nothing: the slot holds a connection and a row lock
+    # for as long as the receiver takes to answer.
+    await session.commit()
+    async with webhooks.delivery_slot():
         # Lock the row and read it again: of two requests completing one todo at once,
         # the second waits for the first to commit, sees it done, and sends no webhook.
         await session.refresh(todo, with_for_update=True)
+        return await _apply(session=session, todo=todo, changes=changes, webhooks=webhooks)
+
+
+async def _apply(
+    *, session: AsyncSession, todo: Todo, changes: TodoUpdate, webhooks: WebhookSender
+) -> Todo:
     was_done = todo.done
     for field, value in changes.model_dump(exclude_unset=True).items():
         setattr(todo, field, value)

@@ -1,7 +1,10 @@
 """The todo service on a session, without HTTP."""
 
+import asyncio
 import json
+from typing import Literal
 
+import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -94,6 +97,47 @@ async def test_a_failed_webhook_rolls_the_change_back(
     saved = await db_session.get(Todo, todo_id)
     assert saved is not None
     assert saved.done is False
+
+
+class WatchedSlots(asyncio.Semaphore):
+    """One delivery slot, telling when someone starts waiting for it."""
+
+    def __init__(self) -> None:
+        super().__init__(1)
+        self.asked = asyncio.Event()
+
+    async def acquire(self) -> Literal[True]:
+        self.asked.set()
+        return await super().acquire()
+
+
+async def test_completing_waits_for_a_delivery_slot_holding_no_connection(
+    db_session: AsyncSession, make_todo: MakeTodo, http_client: httpx.AsyncClient,
+    httpx_mock: HTTPXMock,
+) -> None:  # fmt: skip
+    """Deliveries wait for a slow receiver with a connection and a row lock held: only a
+    few at once, and a request waiting its turn holds neither."""
+    httpx_mock.add_response(method="POST", url=WEBHOOK_URL)
+    slots = WatchedSlots()
+    webhooks = WebhookSender(http_client, WEBHOOK_URL, slots)
+    todo = await make_todo()
+    await db_session.refresh(todo)  # as the route's dependency finds it: in a transaction
+    assert db_session.in_transaction()
+    await slots.acquire()  # the one slot is busy
+    slots.asked.clear()
+
+    completing = asyncio.create_task(
+        service.update_todo(
+            session=db_session, todo=todo, changes=TodoUpdate(done=True), webhooks=webhooks
+        )
+    )
+    await slots.asked.wait()
+    waited_holding_a_transaction = db_session.in_transaction()
+    slots.release()
+
+    assert (await completing).done is True
+    assert waited_holding_a_transaction is False
+    assert len(httpx_mock.get_requests()) == 1
 
 
 async def test_delete_removes_the_todo(db_session: AsyncSession, make_todo: MakeTodo) -> None:
