@@ -467,6 +467,28 @@ def test_template_update_check_opens_an_issue_only_when_behind(
         assert output.read_text().strip() == outcome
 
 
+def test_every_workflow_runs_the_uv_the_image_builds_with(rendered: Render) -> None:
+    project = rendered(ci="github")
+    (image_uv,) = re.findall(
+        r"ghcr\.io/astral-sh/uv:(\S+)", (project / "Dockerfile").read_text(encoding="utf-8")
+    )
+    workflows = sorted((project / ".github" / "workflows").glob("*.yml"))
+    assert len(workflows) == 2
+
+    for path in workflows:
+        workflow = load_yaml(path)
+        setups = [
+            step
+            for job in workflow["jobs"].values()
+            for step in job["steps"]
+            if step.get("uses", "").startswith("astral-sh/setup-uv@")
+        ]
+        assert setups, path.name
+        for step in setups:
+            assert step["with"]["version"] == "${{ env.UV_VERSION }}", path.name
+        assert workflow["env"]["UV_VERSION"] == image_uv, path.name
+
+
 def test_workflow_pins_actions_and_runs_every_gate(rendered: Render) -> None:
     path, workflow = workflow_of(rendered(ci="github"))
     text = path.read_text(encoding="utf-8")
