@@ -30,11 +30,12 @@ def delivery_slots() -> asyncio.Semaphore:
 
 class WebhookSender:
     def __init__(
-        self, client: httpx.AsyncClient, url: str | None, slots: asyncio.Semaphore | None = None
+        self, client: httpx.AsyncClient, url: str | None, slots: asyncio.Semaphore
     ) -> None:
+        """`slots`: the running app's (`app.state.webhook_slots`), shared by its requests."""
         self._client = client
         self._url = url
-        self._slots = slots if slots is not None else delivery_slots()
+        self._slots = slots
 
     @asynccontextmanager
     async def delivery_slot(self) -> AsyncIterator[None]:

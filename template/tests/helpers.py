@@ -1,9 +1,10 @@
 """Helpers the fixtures and tests share (plain functions, not fixtures)."""
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import typing_extensions
 from alembic import command
@@ -206,3 +207,15 @@ class SessionFactory(Factory[ModelT]):
         instance = model_class(*args, **kwargs)
         factory_session().add(instance)
         return instance
+
+
+class WatchedSlots(asyncio.Semaphore):
+    """Webhook delivery slots (one by default) that tell when someone starts waiting."""
+
+    def __init__(self, size: int = 1) -> None:
+        super().__init__(size)
+        self.asked = asyncio.Event()
+
+    async def acquire(self) -> Literal[True]:
+        self.asked.set()
+        return await super().acquire()

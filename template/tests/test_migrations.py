@@ -31,17 +31,38 @@ async def empty_connection(empty_database_url: str) -> AsyncIterator[AsyncConnec
         await engine.dispose()
 
 
-def schema(connection: Connection) -> dict[str, tuple[set[str], set[str | None]]]:
-    """Each table's column and index names (Alembic's own table left out)."""
+def schema(connection: Connection) -> dict[str, list[object]]:
+    """Each table as the database describes it: its columns (type, nullability, default),
+    primary key, indexes and constraints. Alembic's own table is left out."""
     inspector = inspect(connection)
-    return {
-        table: (
-            {column["name"] for column in inspector.get_columns(table)},
-            {index["name"] for index in inspector.get_indexes(table)},
-        )
-        for table in inspector.get_table_names()
-        if table != "alembic_version"
-    }
+    described: dict[str, list[object]] = {}
+    for table in inspector.get_table_names():
+        if table == "alembic_version":
+            continue
+        described[table] = [
+            sorted(
+                (column["name"], str(column["type"]), column["nullable"], str(column["default"]))
+                for column in inspector.get_columns(table)
+            ),
+            inspector.get_pk_constraint(table)["constrained_columns"],
+            sorted(
+                (str(index["name"]), str(index["column_names"]), bool(index["unique"]))
+                for index in inspector.get_indexes(table)
+            ),
+            sorted(
+                (str(unique["name"]), str(unique["column_names"]))
+                for unique in inspector.get_unique_constraints(table)
+            ),
+            sorted(
+                (str(check["name"]), str(check["sqltext"]))
+                for check in inspector.get_check_constraints(table)
+            ),
+            sorted(
+                (str(key["constrained_columns"]), key["referred_table"], str(key["options"]))
+                for key in inspector.get_foreign_keys(table)
+            ),
+        ]
+    return described
 
 
 def steps_down_that_miss_the_schema_before_them(connection: Connection) -> list[str]:
@@ -49,7 +70,7 @@ def steps_down_that_miss_the_schema_before_them(connection: Connection) -> list[
     downgrade does not give back the schema as it was before their upgrade."""
     config = alembic_config(connection)
     revisions = [r.revision for r in ScriptDirectory.from_config(config).walk_revisions()]
-    before: dict[str, object] = {}
+    before: dict[str, dict[str, list[object]]] = {}
     for revision in reversed(revisions):  # oldest first
         before[revision] = schema(connection)
         command.upgrade(config, revision)

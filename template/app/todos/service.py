@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import UpstreamError
+from app.errors import NotFound, UpstreamError
 from app.todos.models import Todo
 from app.todos.ownership import Ownership
 from app.todos.schemas import TodoCreate, TodoRead, TodoUpdate
@@ -44,19 +44,30 @@ async def update_todo(
     """Apply the fields `changes` sets; completing a todo sends the `todo.completed` webhook.
 
     The webhook goes out before the commit: if the receiver fails, nothing is saved
-    and the caller gets a 502, so retrying the same request is safe.
+    and the caller gets a 502, so retrying the same request is safe. Commits the session:
+    call it with nothing else pending.
     """
-    if not changes.done:
+    if not changes.done or todo.done:
         return await _apply(session=session, todo=todo, changes=changes, webhooks=webhooks)
+    todo_id = todo.id
     # End the read that found the todo (its connection goes back to the pool), then wait
-    # for a delivery slot holding nothing: the slot holds a connection and a row lock
+    # for a delivery slot holding nothing: the slot holds a connection and the row's lock
     # for as long as the receiver takes to answer.
     await session.commit()
     async with webhooks.delivery_slot():
         # Lock the row and read it again: of two requests completing one todo at once,
         # the second waits for the first to commit, sees it done, and sends no webhook.
-        await session.refresh(todo, with_for_update=True)
-        return await _apply(session=session, todo=todo, changes=changes, webhooks=webhooks)
+        # It may also be gone by now (deleted while this request waited).
+        locked = await session.scalar(
+            select(Todo)
+            .where(Todo.id == todo_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if locked is None:
+            msg = f"Todo {todo_id} not found"
+            raise NotFound(msg)
+        return await _apply(session=session, todo=locked, changes=changes, webhooks=webhooks)
 
 
 async def _apply(

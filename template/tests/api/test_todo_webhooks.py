@@ -4,6 +4,7 @@ pytest-httpx (the `httpx_mock` fixture) stands in for the receiver. It also fail
 test whose app sends a request that no test registered a response for.
 """
 
+import asyncio
 import json
 
 import httpx
@@ -16,7 +17,7 @@ from app.settings import Settings
 from app.todos.models import Todo
 from app.webhooks import WebhookSender, get_webhook_sender
 from tests.fixtures.owners import MakeTodo
-from tests.helpers import override, replace_settings
+from tests.helpers import WatchedSlots, override, replace_settings
 
 WEBHOOK_URL = "https://hooks.example.com/todos"
 
@@ -37,6 +38,29 @@ async def test_completing_a_todo_sends_the_webhook(
     assert response.status_code == 200
     [request] = httpx_mock.get_requests()
     assert json.loads(request.content) == {"event": "todo.completed", "data": response.json()}
+
+
+async def test_deliveries_wait_for_the_apps_slots(
+    todos_async_client: httpx.AsyncClient, app: FastAPI, make_todo: MakeTodo, httpx_mock: HTTPXMock
+) -> None:
+    """Every request takes its delivery slot from the running app's (the lifespan's)
+    slots: that is what bounds the deliveries under way at once."""
+    httpx_mock.add_response(method="POST", url=WEBHOOK_URL, status_code=204)
+    todo = await make_todo()
+    slots = WatchedSlots()
+    app.state.webhook_slots = slots
+    await slots.acquire()  # busy
+    slots.asked.clear()
+
+    patching = asyncio.create_task(
+        todos_async_client.patch(f"/todos/{todo.id}", json={"done": True})
+    )
+    await asyncio.wait_for(slots.asked.wait(), timeout=10)
+    assert not httpx_mock.get_requests()
+    slots.release()
+
+    assert (await patching).status_code == 200
+    assert len(httpx_mock.get_requests()) == 1
 
 
 @pytest.mark.parametrize(
@@ -149,4 +173,5 @@ async def test_an_override_ends_with_its_test(
     await todos_async_client.patch(f"/todos/{todo.id}", json={"done": True})
 
     assert len(httpx_mock.get_requests()) == 1  # sent by the real sender
-    override(app, get_webhook_sender, WebhookSender(app.state.http_client, url=None))
+    sender = WebhookSender(app.state.http_client, None, app.state.webhook_slots)
+    override(app, get_webhook_sender, sender)

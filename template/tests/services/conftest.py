@@ -10,7 +10,7 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from app.lifespan import tls_context
-from app.webhooks import WebhookSender
+from app.webhooks import WebhookSender, delivery_slots
 
 WEBHOOK_URL = "https://hooks.example.com/todos"
 
@@ -26,10 +26,10 @@ async def http_client(httpx_mock: HTTPXMock) -> AsyncIterator[httpx.AsyncClient]
 @pytest.fixture
 def webhooks(http_client: httpx.AsyncClient) -> WebhookSender:
     """A sender posting to WEBHOOK_URL (register responses with `httpx_mock`)."""
-    return WebhookSender(http_client, WEBHOOK_URL)
+    return WebhookSender(http_client, WEBHOOK_URL, delivery_slots())
 
 
 @pytest.fixture
 def no_webhooks(http_client: httpx.AsyncClient) -> WebhookSender:
     """A sender with no URL configured: it sends nothing."""
-    return WebhookSender(http_client, None)
+    return WebhookSender(http_client, None, delivery_slots())

@@ -2,20 +2,21 @@
 
 import asyncio
 import json
-from typing import Literal
 
 import httpx
 import pytest
 from pytest_httpx import HTTPXMock
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import UpstreamError
+from app.errors import NotFound, UpstreamError
 from app.todos import service
 from app.todos.models import Todo
 from app.todos.ownership import Ownership
 from app.todos.schemas import TodoCreate, TodoUpdate
 from app.webhooks import WebhookSender
 from tests.fixtures.owners import MakeTodo
+from tests.helpers import WatchedSlots
 from tests.services.conftest import WEBHOOK_URL
 
 
@@ -99,18 +100,6 @@ async def test_a_failed_webhook_rolls_the_change_back(
     assert saved.done is False
 
 
-class WatchedSlots(asyncio.Semaphore):
-    """One delivery slot, telling when someone starts waiting for it."""
-
-    def __init__(self) -> None:
-        super().__init__(1)
-        self.asked = asyncio.Event()
-
-    async def acquire(self) -> Literal[True]:
-        self.asked.set()
-        return await super().acquire()
-
-
 async def test_completing_waits_for_a_delivery_slot_holding_no_connection(
     db_session: AsyncSession, make_todo: MakeTodo, http_client: httpx.AsyncClient,
     httpx_mock: HTTPXMock,
@@ -138,6 +127,30 @@ async def test_completing_waits_for_a_delivery_slot_holding_no_connection(
     assert (await completing).done is True
     assert waited_holding_a_transaction is False
     assert len(httpx_mock.get_requests()) == 1
+
+
+async def test_a_todo_deleted_while_waiting_for_a_slot_is_not_found(
+    db_session: AsyncSession, make_todo: MakeTodo, http_client: httpx.AsyncClient
+) -> None:
+    slots = WatchedSlots()
+    webhooks = WebhookSender(http_client, WEBHOOK_URL, slots)
+    todo = await make_todo()
+    await slots.acquire()
+    slots.asked.clear()
+
+    completing = asyncio.create_task(
+        service.update_todo(
+            session=db_session, todo=todo, changes=TodoUpdate(done=True), webhooks=webhooks
+        )
+    )
+    await slots.asked.wait()
+    await db_session.execute(delete(Todo).where(Todo.id == todo.id))  # as another request
+    await db_session.commit()
+    slots.release()
+
+    # A 404 for the client, and no webhook (httpx_mock would fail this test).
+    with pytest.raises(NotFound):
+        await completing
 
 
 async def test_delete_removes_the_todo(db_session: AsyncSession, make_todo: MakeTodo) -> None:
