@@ -44,6 +44,15 @@ def project_env() -> dict[str, str]:
     return env
 
 
+def zero_setup_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """`project_env()` on the zero-setup path (an embedded PostgreSQL or SQLite files,
+    fakeredis): no TEST_DATABASE_URL or REDIS_URL, plus `extra`."""
+    env = project_env() | dict(extra or {})
+    env.pop("TEST_DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    return env
+
+
 def run(project: Path, *command: str, env: Mapping[str, str] | None = None) -> str:
     completed = subprocess.run(
         [uv(), "run", "--frozen", *command],
@@ -187,10 +196,7 @@ def test_project_suite_passes_with_zero_setup(
     create: Any, answers: dict[str, Any], extra_args: Sequence[str]
 ) -> None:
     project = create(answers)
-    env = project_env()
-    # The zero-setup path: an embedded PostgreSQL (or SQLite files), fakeredis.
-    env.pop("TEST_DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
+    env = zero_setup_env()
 
     report = project.parent / f"report-{'-'.join(extra_args) or 'plain'}.xml"
     output = run(project, "pytest", *extra_args, f"--junitxml={report}", env=env)
@@ -234,9 +240,7 @@ def test_project_suite_ignores_the_developers_configuration(
     project = create(answers)
     dotenv = project / ".env"
     original = dotenv.read_text(encoding="utf-8")
-    env = project_env() | DEVELOPERS_ENVIRONMENT
-    env.pop("TEST_DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
+    env = zero_setup_env(DEVELOPERS_ENVIRONMENT)
     try:
         dotenv.write_text(original + DEVELOPERS_DOTENV, encoding="utf-8")
         output = run(project, "pytest", "-n", "2", "-m", "not fuzz", env=env)
@@ -257,9 +261,7 @@ def test_a_project_in_a_folder_with_spaces_runs_its_suite(
         app, ["create", "svc", "--defaults", "--output", str(where / "my svc")]
     )
     assert result.exit_code == 0, result.output
-    env = project_env() | {"TMPDIR": str(traversable_tmp("tmpdir"))}  # where the data goes
-    env.pop("TEST_DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
+    env = zero_setup_env({"TMPDIR": str(traversable_tmp("tmpdir"))})  # where the data goes
 
     output = run(where / "my svc", "pytest", "-n", "2", "-m", "not fuzz", env=env)
 
