@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
@@ -79,10 +80,19 @@ def test_create_with_defaults_makes_a_committed_project(runner: CliRunner, in_tm
     assert answers["_commit"] == f"v{__version__}"
     assert git(project, "log", "--format=%s").strip() == "Initial commit from newapi"
     assert git(project, "status", "--porcelain") == ""
-    # The generated secret lives only in the git-ignored .env, never in a tracked file.
-    env = (project / ".env").read_text()
-    secret = next(line for line in env.splitlines() if line.startswith("SECRET_KEY="))
-    assert len(secret.removeprefix("SECRET_KEY=")) >= 32
+    # The generated secrets live only in the git-ignored .env, never in a tracked file.
+    env = dict(
+        line.split("=", 1) for line in (project / ".env").read_text().splitlines() if "=" in line
+    )
+    assert len(env["SECRET_KEY"]) >= 32
+    webhook_key = base64.b64decode(env["WEBHOOK_SECRET"].removeprefix("whsec_"), validate=True)
+    assert env["WEBHOOK_SECRET"].startswith("whsec_")
+    assert len(webhook_key) == 32
+    tracked = "".join(
+        (project / name).read_text(errors="replace") for name in git(project, "ls-files").split()
+    )
+    assert env["SECRET_KEY"] not in tracked
+    assert env["WEBHOOK_SECRET"] not in tracked
     assert ".env" not in git(project, "ls-files").split()
     assert not list(in_tmp.glob(".*.newapi"))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import shlex
@@ -331,24 +332,29 @@ def record_source(project: Path, source: str, ref: str) -> None:
     answers_path.write_text(header + body, encoding="utf-8")
 
 
+def fresh_secrets() -> dict[str, str]:
+    """The secrets a new project's `.env` gets, its own: SECRET_KEY, and WEBHOOK_SECRET in
+    the Standard Webhooks form the service checks (`whsec_` and the base64 of 32 bytes)."""
+    return {
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "WEBHOOK_SECRET": "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode(),
+    }
+
+
 def write_env(project: Path) -> None:
-    """Create the git-ignored `.env` from `.env.example`, with a fresh secret key."""
+    """Create the git-ignored `.env` from `.env.example`, with fresh secrets for the
+    settings it lists (SECRET_KEY always)."""
     example = project / ".env.example"
     env = project / ".env"
     if env.exists() or not example.is_file():
         return
-    key = secrets.token_urlsafe(48)
-    lines = example.read_text(encoding="utf-8").splitlines()
+    fresh = fresh_secrets()
     out = []
-    found = False
-    for line in lines:
-        if line.lstrip("# ").startswith("SECRET_KEY="):
-            out.append(f"SECRET_KEY={key}")
-            found = True
-        else:
-            out.append(line)
-    if not found:
-        out.append(f"SECRET_KEY={key}")
+    for line in example.read_text(encoding="utf-8").splitlines():
+        name, separator, _ = line.lstrip("# ").partition("=")
+        out.append(f"{name}={fresh.pop(name)}" if separator and name in fresh else line)
+    if "SECRET_KEY" in fresh:
+        out.append(f"SECRET_KEY={fresh['SECRET_KEY']}")
     env.write_text("\n".join(out) + "\n", encoding="utf-8")
     env.chmod(0o600)
 

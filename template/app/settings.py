@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 
 from app.cache import CacheSettings
 from app.dialect import normalise_database_url, uses_tls
+from app.signing import GENERATE_SECRET, signing_key
 
 Environment = Literal["development", "test", "production"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -114,6 +115,8 @@ class Settings(CacheSettings, BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1)
 
     webhook_url: AnyHttpUrl | None = None
+    # Signs every delivery (app.signing); required in production when WEBHOOK_URL is set.
+    webhook_secret: SecretStr | None = None
     http_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
 
     @field_validator("log_level", mode="before")
@@ -148,6 +151,13 @@ class Settings(CacheSettings, BaseSettings):
                 raise ValueError(msg)
         return value
 
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            signing_key(value.get_secret_value())
+        return value
+
     @field_validator("login_rate_limit", mode="before")
     @classmethod
     def _parse_login_rate_limit(cls, value: object) -> object:
@@ -171,6 +181,12 @@ class Settings(CacheSettings, BaseSettings):
             return self
         self._check_production_secret_key()
         self._check_production_database()
+        if self.webhook_url is not None and self.webhook_secret is None:
+            msg = (
+                "WEBHOOK_SECRET is required in production when WEBHOOK_URL is set (the "
+                f"receiver checks each delivery's signature with it): `{GENERATE_SECRET}`"
+            )
+            raise ValueError(msg)
         if self.allowed_hosts is None:
             msg = (
                 "ALLOWED_HOSTS is required in production: the host names clients reach the "
@@ -227,6 +243,12 @@ class Settings(CacheSettings, BaseSettings):
         if self.allowed_hosts is None:
             return list(DEVELOPMENT_HOSTS)
         return self.allowed_hosts
+
+    def webhook_signing_key(self) -> bytes | None:
+        """The key that signs webhook deliveries; None: they go unsigned."""
+        if self.webhook_secret is None:
+            return None
+        return signing_key(self.webhook_secret.get_secret_value())
 
     def signing_key(self) -> str:
         """The key that signs access tokens: SECRET_KEY, or a random per-process key."""

@@ -1,11 +1,16 @@
 """Outbound webhooks: tell another service about events, through the shared HTTP client.
 
-When WEBHOOK_URL is set, each event is POSTed there as `{"event": ..., "data": ...}`.
-A receiver that fails (an error status, a timeout, no connection) raises
-`UpstreamError`, which the API answers with 502.
+When WEBHOOK_URL is set, each event is POSTed there as `{"event": ..., "data": ...}`,
+with the Standard Webhooks headers: `webhook-id`, `webhook-timestamp` and, when
+WEBHOOK_SECRET is set, `webhook-signature` (app/signing.py). A receiver that fails (an
+error status, a redirect, a timeout, no connection) raises `UpstreamError`, which the
+API answers with 502.
 """
 
 import asyncio
+import json
+import time
+import uuid
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Annotated
@@ -15,6 +20,7 @@ from fastapi import Depends
 
 from app.deps import HttpClientDep, SettingsDep
 from app.errors import UpstreamError
+from app.signing import signature
 from app.state import get_webhook_slots
 
 # Deliveries at once, per process. Each holds a database connection and the todo's row
@@ -28,14 +34,34 @@ def delivery_slots() -> asyncio.Semaphore:
     return asyncio.Semaphore(MAX_CONCURRENT_DELIVERIES)
 
 
+def delivery_headers(body: bytes, signing_key: bytes | None) -> dict[str, str]:
+    """The headers of one delivery of `body`: a new id, the time, and its signature."""
+    message_id = f"msg_{uuid.uuid4().hex}"
+    timestamp = int(time.time())
+    headers = {
+        "content-type": "application/json",
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+    }
+    if signing_key is not None:
+        headers["webhook-signature"] = signature(signing_key, message_id, timestamp, body)
+    return headers
+
+
 class WebhookSender:
     def __init__(
-        self, client: httpx.AsyncClient, url: str | None, slots: asyncio.Semaphore
+        self,
+        client: httpx.AsyncClient,
+        url: str | None,
+        slots: asyncio.Semaphore,
+        signing_key: bytes | None = None,
     ) -> None:
-        """`slots`: the running app's (`app.state.webhook_slots`), shared by its requests."""
+        """`slots`: the running app's (`app.state.webhook_slots`), shared by its requests.
+        `signing_key`: WEBHOOK_SECRET's (`Settings.webhook_signing_key()`); None: unsigned."""
         self._client = client
         self._url = url
         self._slots = slots
+        self._signing_key = signing_key
 
     @asynccontextmanager
     async def delivery_slot(self) -> AsyncIterator[None]:
@@ -54,8 +80,12 @@ class WebhookSender:
         """POST the event; do nothing when no webhook URL is configured."""
         if self._url is None:
             return
+        # Serialised here, once: the bytes sent must be the bytes signed.
+        payload = {"event": event, "data": dict(data)}
+        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+        headers = delivery_headers(body, self._signing_key)
         try:
-            response = await self._client.post(self._url, json={"event": event, "data": data})
+            response = await self._client.post(self._url, content=body, headers=headers)
             response.raise_for_status()
         except httpx.TimeoutException as exc:
             msg = "The webhook receiver did not answer in time"
@@ -74,7 +104,7 @@ async def get_webhook_sender(
     slots: Annotated[asyncio.Semaphore, Depends(get_webhook_slots)],
 ) -> WebhookSender:
     url = None if settings.webhook_url is None else str(settings.webhook_url)
-    return WebhookSender(client, url, slots)
+    return WebhookSender(client, url, slots, settings.webhook_signing_key())
 
 
 WebhooksDep = Annotated[WebhookSender, Depends(get_webhook_sender)]

@@ -1,11 +1,17 @@
 """Helpers the fixtures and tests share (plain functions, not fixtures)."""
 
 import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+import httpx
 import typing_extensions
 from alembic import command
 from alembic.config import Config
@@ -28,6 +34,10 @@ CHEAP_PASSWORD_HASHING: dict[str, Any] = {
     "password_hash_parallelism": 1,
 }
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256"
+# A Standard Webhooks secret: whsec_ and the base64 of 32 bytes.
+TEST_WEBHOOK_SECRET = "whsec_dGVzdC13ZWJob29rLXNpZ25pbmcta2V5LTMyYnl0ZXM="
+# How far a delivery's webhook-timestamp may be from the receiver's clock.
+WEBHOOK_TOLERANCE_SECONDS = 300
 # A key production accepts: random-looking, never a placeholder (unlike TEST_SECRET_KEY).
 PRODUCTION_SECRET_KEY = "3f9a6c0e5b2d4f8e1a7c9b0d2e4f6a8c"
 
@@ -84,6 +94,25 @@ def override(app: FastAPI, dependency: Callable[..., Any], value: object) -> Non
         return value
 
     app.dependency_overrides[dependency] = overridden
+
+
+def verified_webhook(request: httpx.Request, secret: str) -> object:
+    """A delivery's JSON, checked as its receiver would check it (Standard Webhooks):
+    the signature over `{webhook-id}.{webhook-timestamp}.{body}`, and the timestamp.
+
+    Written apart from app.signing on purpose: the check must not share its mistakes.
+    """
+    message_id = request.headers["webhook-id"]
+    timestamp = request.headers["webhook-timestamp"]
+    assert abs(time.time() - int(timestamp)) <= WEBHOOK_TOLERANCE_SECONDS, "a stale delivery"
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{message_id}.{timestamp}.".encode() + request.content
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    signatures = request.headers["webhook-signature"].split()
+    assert any(hmac.compare_digest(given, f"v1,{expected}") for given in signatures), (
+        "no signature matches"
+    )
+    return json.loads(request.content)
 
 
 def app_with_a_failing_route(settings: Settings) -> FastAPI:

@@ -11,6 +11,7 @@ from tests.fixtures.database import PRODUCTION_DATABASE_URL
 from tests.helpers import (
     PRODUCTION_SECRET_KEY,
     PROJECT_DIR,
+    TEST_WEBHOOK_SECRET,
     ExplicitSettings,
     make_settings,
     replace_settings,
@@ -72,6 +73,7 @@ def test_the_tests_settings_ignore_the_environment_and_dotenv(
     [
         ("webhook_url", "ftp://hook:S3cr3t@hooks.example.com"),
         ("database_url", "postgres//app:S3cr3t@db.example.com/app"),  # "://" mistyped
+        ("webhook_secret", "whsec_S3cr3t"),  # too short
     ],
 )
 def test_a_refused_value_is_not_repeated_in_the_error(setting: str, value: str) -> None:
@@ -146,6 +148,11 @@ def test_production_uses_strong_password_hashing() -> None:
         pytest.param({"database_url": None}, "DATABASE_URL is required", id="no-database"),
         pytest.param({"allowed_hosts": None}, "ALLOWED_HOSTS is required", id="no-allowed-hosts"),
         pytest.param(
+            {"webhook_url": "https://hooks.example.com/todos"},
+            "WEBHOOK_SECRET is required in production when WEBHOOK_URL is set",
+            id="unsigned-webhooks",
+        ),
+        pytest.param(
             {"cors_origins": ["*"]}, "CORS_ORIGINS cannot contain '\\*'", id="cors-wildcard"
         ),
         pytest.param(
@@ -158,6 +165,20 @@ def test_production_uses_strong_password_hashing() -> None:
 def test_production_refuses_unsafe_settings(overrides: dict[str, object], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         production(**overrides)
+
+
+def test_production_signs_webhooks_with_webhook_secret() -> None:
+    settings = production(
+        webhook_url="https://hooks.example.com/todos", webhook_secret=TEST_WEBHOOK_SECRET
+    )
+
+    assert settings.webhook_signing_key() == b"test-webhook-signing-key-32bytes"
+
+
+def test_without_webhook_secret_deliveries_go_unsigned_outside_production() -> None:
+    settings = make_settings(webhook_url="https://hooks.example.com/todos")
+
+    assert settings.webhook_signing_key() is None
 
 
 def test_outside_production_anything_goes() -> None:

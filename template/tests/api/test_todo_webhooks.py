@@ -5,7 +5,6 @@ test whose app sends a request that no test registered a response for.
 """
 
 import asyncio
-import json
 
 import httpx
 import pytest
@@ -17,14 +16,20 @@ from app.settings import Settings
 from app.todos.models import Todo
 from app.webhooks import WebhookSender, get_webhook_sender
 from tests.fixtures.owners import MakeTodo
-from tests.helpers import WatchedSlots, override, replace_settings
+from tests.helpers import (
+    TEST_WEBHOOK_SECRET,
+    WatchedSlots,
+    override,
+    replace_settings,
+    verified_webhook,
+)
 
 WEBHOOK_URL = "https://hooks.example.com/todos"
 
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    return replace_settings(settings, webhook_url=WEBHOOK_URL)
+    return replace_settings(settings, webhook_url=WEBHOOK_URL, webhook_secret=TEST_WEBHOOK_SECRET)
 
 
 async def test_completing_a_todo_sends_the_webhook(
@@ -37,7 +42,48 @@ async def test_completing_a_todo_sends_the_webhook(
 
     assert response.status_code == 200
     [request] = httpx_mock.get_requests()
-    assert json.loads(request.content) == {"event": "todo.completed", "data": response.json()}
+    assert request.headers["content-type"] == "application/json"
+    delivered = verified_webhook(request, TEST_WEBHOOK_SECRET)
+    assert delivered == {"event": "todo.completed", "data": response.json()}
+
+
+async def test_each_delivery_has_an_id_of_its_own(
+    todos_async_client: httpx.AsyncClient, make_todo: MakeTodo, httpx_mock: HTTPXMock
+) -> None:
+    """Receivers keep the ids they have seen to drop replays and duplicates."""
+    httpx_mock.add_response(method="POST", url=WEBHOOK_URL, is_reusable=True)
+    first, second = await make_todo(), await make_todo()
+
+    for todo in (first, second):
+        response = await todos_async_client.patch(f"/todos/{todo.id}", json={"done": True})
+        assert response.status_code == 200
+
+    ids = [request.headers["webhook-id"] for request in httpx_mock.get_requests()]
+    assert len(set(ids)) == 2
+    assert all(message_id.startswith("msg_") for message_id in ids)
+
+
+async def test_a_tampered_delivery_fails_the_receivers_check(
+    todos_async_client: httpx.AsyncClient, make_todo: MakeTodo, httpx_mock: HTTPXMock
+) -> None:
+    """The signature covers the body: the check that accepts the delivery refuses it
+    with one byte changed, or under another secret."""
+    httpx_mock.add_response(method="POST", url=WEBHOOK_URL)
+    todo = await make_todo(title="Ship it")
+    await todos_async_client.patch(f"/todos/{todo.id}", json={"done": True})
+    [request] = httpx_mock.get_requests()
+
+    tampered = httpx.Request(
+        "POST",
+        WEBHOOK_URL,
+        headers=request.headers,
+        content=request.content.replace(b"Ship", b"Skip"),
+    )
+    with pytest.raises(AssertionError, match="no signature matches"):
+        verified_webhook(tampered, TEST_WEBHOOK_SECRET)
+    other_secret = "whsec_" + "b3RoZXItc2VjcmV0LW9mLXR3ZW50eS1mb3VyLWJ5dGVz"
+    with pytest.raises(AssertionError, match="no signature matches"):
+        verified_webhook(request, other_secret)
 
 
 async def test_deliveries_wait_for_the_apps_slots(
@@ -96,6 +142,7 @@ async def test_completing_a_done_todo_again_sends_nothing(
     [
         pytest.param({"status_code": 503}, "The webhook receiver answered 503", id="upstream-503"),
         pytest.param({"status_code": 404}, "The webhook receiver answered 404", id="upstream-404"),
+        pytest.param({"status_code": 307}, "The webhook receiver answered 307", id="redirect"),
         pytest.param(
             {"exception": httpx.ReadTimeout("too slow")},
             "The webhook receiver did not answer in time",

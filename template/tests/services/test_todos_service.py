@@ -73,7 +73,12 @@ async def test_completing_sends_the_todo_to_the_webhook(
         session=db_session, todo=todo, changes=TodoUpdate(done=True), webhooks=webhooks
     )
 
-    payload = json.loads(httpx_mock.get_requests()[0].content)
+    [request] = httpx_mock.get_requests()
+    # Without a signing key (no WEBHOOK_SECRET): the Standard Webhooks ids, no signature.
+    assert request.headers["webhook-id"].startswith("msg_")
+    assert request.headers["webhook-timestamp"].isdigit()
+    assert "webhook-signature" not in request.headers
+    payload = json.loads(request.content)
     assert payload["event"] == service.TODO_COMPLETED
     assert payload["data"] | {"created_at": None} == {
         "id": todo.id,
