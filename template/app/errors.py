@@ -168,7 +168,7 @@ def status_code_name(status_code: int) -> str:
     return re.sub(r"[^a-z0-9]+", "_", phrase.lower()).strip("_")
 
 
-# The methods a 405's Allow header can list (HEAD and OPTIONS are not routed here).
+# The methods routes serve (HEAD goes to GET's routes: app.middleware.HeadAsGetMiddleware).
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
@@ -178,12 +178,15 @@ def allowed_methods(request: Request) -> list[str]:
     Asks the router itself, method by method, so included routers count too.
     """
     routes = request.app.router.routes
-    return [
+    served = [
         method
         for method in _METHODS
         if any(
             route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
         )
+    ]
+    return [
+        name for method in served for name in ((method, "HEAD") if method == "GET" else (method,))
     ]
 
 
@@ -204,11 +207,16 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
 
 
 async def handle_validation_error(_request: Request, exc: Exception) -> Response:
-    """FastAPI's 422, but encodable whatever the client sent: a JSON string may hold a
-    lone surrogate (`"\\ud800"`), which UTF-8 cannot encode, and the 422 echoes the input.
-    `ensure_ascii` writes it back as the same escape instead of failing with a 500."""
+    """FastAPI's 422 without the input, and encodable whatever the client sent: a JSON
+    string may hold a lone surrogate (`"\\ud800"`), which UTF-8 cannot encode, and an error
+    may quote it. `ensure_ascii` writes it as the same escape instead of failing with a 500."""
     assert isinstance(exc, RequestValidationError)  # registered for it only
-    body = json.dumps({"detail": jsonable_encoder(exc.errors())}, ensure_ascii=True)
+    # Without the `input` FastAPI would echo: it may be a password (sign-up), or the whole
+    # body, and error responses end up in gateway logs and client error reports.
+    errors = [
+        {key: value for key, value in error.items() if key != "input"} for error in exc.errors()
+    ]
+    body = json.dumps({"detail": jsonable_encoder(errors)}, ensure_ascii=True)
     return Response(body, status_code=422, media_type="application/json")
 
 

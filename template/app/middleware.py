@@ -159,16 +159,75 @@ class SecurityHeadersMiddleware:
             raise
 
 
-def host_of(scope: Scope) -> str:
-    """The Host header's name, lower-cased, without the port (IPv6 brackets removed)."""
-    host = Headers(scope=scope).get("host", "").lower()
-    if host.startswith("["):
-        return host[1:].partition("]")[0]
-    return host.partition(":")[0]
+# A Host header (RFC 9110 7.2): a name or IPv4 address, or an IPv6 address in brackets,
+# then an optional port. Anything else is refused: Starlette builds redirect URLs from
+# the header and falls back to the socket's own address (the container's) when it cannot.
+_HOST_HEADER = re.compile(r"(?P<name>[a-z0-9_.-]+|\[[0-9a-f:.]+\])(?::(?P<port>[0-9]{1,5}))?")
+MAX_PORT = 65_535
 
 
-def host_allowed(host: str, allowed: Iterable[str]) -> bool:
-    """`*` allows any host; `*.example.com` any subdomain of example.com."""
+class InternalErrorMiddleware:
+    """The JSON 500 for an unexpected error, answered inside every other middleware so
+    that it carries their headers too (CORS, security headers, the request id): a browser
+    app can then read it. The error still reaches Starlette's handler, which logs it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_and_watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_watch)
+        except Exception:
+            if not started:
+                await send_error(send, AppError, "Internal server error")
+            raise
+
+
+class HeadAsGetMiddleware:
+    """HEAD answered as GET without the body (RFC 9110 9.3.2), headers and status alike:
+    FastAPI routes HEAD nowhere (405 on every route), and uptime monitors probe with it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_without_body)
+
+
+def host_of(scope: Scope) -> str | None:
+    """The Host header's name, lower-cased, without the port (IPv6 brackets removed);
+    None when the header is missing or malformed."""
+    match = _HOST_HEADER.fullmatch(Headers(scope=scope).get("host", "").lower())
+    if match is None or (match["port"] is not None and int(match["port"]) > MAX_PORT):
+        return None
+    return match["name"].strip("[]")
+
+
+def host_allowed(host: str | None, allowed: Iterable[str]) -> bool:
+    """`*` allows any well-formed host; `*.example.com` any subdomain of example.com."""
+    if host is None:
+        return False
     for pattern in allowed:
         if pattern == "*" or host == pattern:
             return True
@@ -252,8 +311,10 @@ def configure_middleware(app: FastAPI, settings: Settings) -> None:
     """Add middleware according to settings (the last added runs first).
 
     Outermost first: request id, security headers, host check, CORS, body size limit,
-    request logging (DEBUG only), then the app.
+    request logging (DEBUG only), HEAD as GET, the JSON 500, then the app.
     """
+    app.add_middleware(InternalErrorMiddleware)
+    app.add_middleware(HeadAsGetMiddleware)
     if settings.debug:
         app.add_middleware(RequestLoggingMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
@@ -264,7 +325,9 @@ def configure_middleware(app: FastAPI, settings: Settings) -> None:
             allow_credentials=settings.cors_allow_credentials,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", REQUEST_ID_HEADER],
-            expose_headers=[REQUEST_ID_HEADER],
+            # What browser code may read: the request id to quote, when to retry (429,
+            # 503), and how to authenticate (401).
+            expose_headers=[REQUEST_ID_HEADER, "Retry-After", "WWW-Authenticate"],
         )
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
     app.add_middleware(

@@ -96,6 +96,9 @@ class WebhookSender:
         except httpx.TransportError as exc:
             msg = "The webhook receiver could not be reached"
             raise UpstreamError(msg) from exc
+        except httpx.HTTPError as exc:  # an answer that cannot be read (bad encoding)
+            msg = "The webhook receiver's answer could not be read"
+            raise UpstreamError(msg) from exc
 
 
 async def get_webhook_sender(

@@ -18,6 +18,15 @@ from app.users.service import get_user
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="auth/token", auto_error=False)
 
 
+# Users' ids are PostgreSQL integers: larger numbers name no one.
+MAX_USER_ID = 2**31 - 1
+
+
+def is_user_id(subject: str) -> bool:
+    """Whether a token's subject can be a user's id ("12"; not "²", "-1" or 2**40)."""
+    return subject.isascii() and subject.isdigit() and int(subject) <= MAX_USER_ID
+
+
 async def get_current_user(
     token: Annotated[str | None, Depends(oauth2_scheme)],
     session: Annotated[AsyncSession, Depends(get_session)],
@@ -27,7 +36,7 @@ async def get_current_user(
         msg = "Not authenticated"
         raise Unauthorized(msg)
     subject = read_access_token(token, settings)
-    user = await get_user(session=session, user_id=int(subject)) if subject.isdigit() else None
+    user = await get_user(session=session, user_id=int(subject)) if is_user_id(subject) else None
     if user is None:
         msg = "Could not validate credentials"
         raise Unauthorized(msg)

@@ -63,6 +63,15 @@ class LoginLimiter:
         while len(self._failures) > self._max_keys:
             self._failures.popitem(last=False)
 
+    def withdraw_failure(self, key: LoginKey) -> None:
+        """Take back the latest failure recorded for `key` (the attempt was not a wrong
+        password after all: the database was down, or the client went away)."""
+        failures = self._failures.get(key)
+        if failures:
+            failures.pop()
+            if not failures:
+                del self._failures[key]
+
     def reset(self, key: LoginKey) -> None:
         """Forget `key`'s failures (after a successful sign-in)."""
         self._failures.pop(key, None)

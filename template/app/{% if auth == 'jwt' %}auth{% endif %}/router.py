@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.auth import service
@@ -39,6 +39,7 @@ async def register(data: UserCreate, session: SessionDep, settings: SettingsDep)
 async def issue_token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     request: Request,
+    response: Response,
     session: SessionDep,
     settings: SettingsDep,
     limiter: LoginLimiterDep,
@@ -55,8 +56,17 @@ async def issue_token(
     # Counted as a failure before the first await, and forgotten on success: concurrent
     # attempts for one key each see the ones before them, so a burst cannot pass the limit.
     limiter.record_failure(key)
-    user = await service.authenticate(
-        session=session, email=form.username, password=form.password, settings=settings
-    )
+    try:
+        user = await service.authenticate(
+            session=session, email=form.username, password=form.password, settings=settings
+        )
+    except BaseException as exc:
+        # Only a wrong e-mail or password counts: a database outage (503) or a client
+        # that went away must not lock the right password out once things recover.
+        if not isinstance(exc, Unauthorized):
+            limiter.withdraw_failure(key)
+        raise
     limiter.reset(key)
+    # RFC 6749 5.1: no cache (browser, proxy) may keep a response holding a token.
+    response.headers["Cache-Control"] = "no-store"
     return Token(access_token=create_access_token(subject=str(user.id), settings=settings))

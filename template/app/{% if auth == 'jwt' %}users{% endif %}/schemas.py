@@ -10,7 +10,12 @@ MAX_PASSWORD_LENGTH = 128
 
 
 def _lower(value: str) -> str:
-    return value.lower()
+    lowered = value.lower()
+    # Lower-casing can lengthen text ("İ" becomes two characters): check the length again.
+    if len(lowered) > EMAIL_MAX_LENGTH:
+        msg = f"an e-mail address has at most {EMAIL_MAX_LENGTH} characters"
+        raise ValueError(msg)
+    return lowered
 
 
 # A light check (one "@", a dot in the domain, no spaces or NUL): the real test is a

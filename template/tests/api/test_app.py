@@ -91,6 +91,17 @@ class TestCors:
         assert response.status_code == 200
         assert response.headers["Access-Control-Allow-Origin"] == self.ORIGIN
 
+    def test_server_errors_carry_cors_headers(self, settings: Settings) -> None:
+        """A browser app can read a 500 (and its request id, to quote) only with them."""
+        app = app_with_a_failing_route(settings)
+        with TestClient(app, raise_server_exceptions=False) as client:
+            response = client.get("/boom", headers={"Origin": self.ORIGIN})
+
+        assert response.status_code == 500
+        assert response.headers["Access-Control-Allow-Origin"] == self.ORIGIN
+        exposed = response.headers["Access-Control-Expose-Headers"].lower().split(", ")
+        assert {"x-request-id", "retry-after", "www-authenticate"} <= set(exposed)
+
     async def test_other_origins_get_none(self, async_client: httpx.AsyncClient) -> None:
         response = await async_client.get("/health", headers={"Origin": "https://evil.example"})
 

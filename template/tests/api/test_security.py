@@ -96,7 +96,18 @@ class TestAllowedHosts:
         assert response.status_code == 200
 
     @pytest.mark.parametrize(
-        "host", ["evil.example", "example.org", "api.example.com.evil.example", "[::1]:8000", ""]
+        "host",
+        [
+            "evil.example",
+            "example.org",
+            "api.example.com.evil.example",
+            "[::1]:8000",
+            "",
+            # Malformed: Starlette would build redirects from the socket's own address.
+            "api.example.com:bad",
+            "api.example.com:80@evil.example",
+            "api.example.com:99999",
+        ],
     )
     async def test_other_hosts_get_400(self, async_client: httpx.AsyncClient, host: str) -> None:
         response = await async_client.get("/openapi.json", headers={"Host": host})
@@ -120,6 +131,26 @@ class TestAllowedHosts:
         response = await async_client.get("/health", headers={"Host": "10.0.0.7:8000"})
 
         assert response.status_code == 200
+
+
+class TestAnyHost:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return replace_settings(settings, allowed_hosts=["*"])
+
+    @pytest.mark.parametrize("host", ["anything.example", "10.0.0.7:8000", "[2001:db8::1]:443"])
+    async def test_any_well_formed_host_is_served(
+        self, async_client: httpx.AsyncClient, host: str
+    ) -> None:
+        response = await async_client.get("/openapi.json", headers={"Host": host})
+
+        assert response.status_code == 200
+
+    async def test_a_malformed_host_is_still_refused(self, async_client: httpx.AsyncClient) -> None:
+        response = await async_client.get("/todos/", headers={"Host": "api.example.com:80@x"})
+
+        assert (response.status_code, response.json()) == (400, INVALID_HOST)
+        assert "location" not in response.headers
 
 
 @pytest.mark.parametrize("host", ["localhost:8000", "127.0.0.1", "test", "testserver"])
@@ -214,8 +245,21 @@ async def test_unknown_routes_and_methods_get_the_error_shape(
         405,
         {"detail": "Method Not Allowed", "code": "method_not_allowed"},
     )
-    # Every method the path serves, not only the first route's.
-    assert wrong_method.headers["Allow"] == "GET, POST"
+    # Every method the path serves, not only the first route's (HEAD with GET).
+    assert wrong_method.headers["Allow"] == "GET, HEAD, POST"
+
+
+@pytest.mark.parametrize("url", ["/health", "/openapi.json", "/no-such-page"])
+async def test_head_is_get_without_the_body(async_client: httpx.AsyncClient, url: str) -> None:
+    """Uptime monitors probe with HEAD; FastAPI alone answers it 405 on every route."""
+    get = await async_client.get(url)
+    head = await async_client.head(url)
+
+    assert head.status_code == get.status_code
+    assert head.content == b""
+    assert head.headers["content-length"] == get.headers["content-length"]
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert_security_headers(head.headers)
 
 
 def test_production_builds_with_allowed_hosts_only(settings: Settings) -> None:

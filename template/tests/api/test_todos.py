@@ -105,6 +105,29 @@ async def test_create_rejects_an_invalid_body(
     assert response.status_code == 422
 
 
+async def test_a_422_does_not_echo_what_was_sent(todos_async_client: httpx.AsyncClient) -> None:
+    # Sent as text: FastAPI would quote the whole body back (a password, in a sign-up).
+    response = await todos_async_client.post(
+        "/todos", content=b'{"title": "a\x00 s3cr3t"}', headers={"Content-Type": "text/plain"}
+    )
+
+    assert response.status_code == 422
+    assert "s3cr3t" not in response.text
+    assert all("input" not in error for error in response.json()["detail"])
+
+
+async def test_the_schema_offers_no_null_where_null_is_refused(
+    todos_async_client: httpx.AsyncClient,
+) -> None:
+    """PATCH refuses null (leave a field out instead): the OpenAPI schema that clients are
+    generated from must not offer it."""
+    schema = (await todos_async_client.get("/openapi.json")).json()
+    fields = schema["components"]["schemas"]["TodoUpdate"]["properties"]
+
+    assert "null" not in str(fields)
+    assert (fields["title"]["type"], fields["done"]["type"]) == ("string", "boolean")
+
+
 async def test_a_lone_surrogate_is_a_422_not_a_500(todos_async_client: httpx.AsyncClient) -> None:
     # Valid JSON that no UTF-8 text can hold; the 422 echoes it back, escaped.
     response = await todos_async_client.post(
