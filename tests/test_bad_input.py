@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import ast
 import json
+import os
+import signal
+import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 
@@ -336,3 +340,156 @@ def test_a_failed_install_says_how_to_finish_the_project(
     hint = failed.value.hint or ""
     assert f"cd {tmp_path} && uv sync && git init && git add -A && git commit" in hint
     assert ("asks for Python 3.99" in hint) is asks_another_python
+
+
+def test_an_empty_current_folder_is_filled_not_replaced(runner: CliRunner, in_tmp: Path) -> None:
+    """`mkdir svc && cd svc && newapi create svc --output .`: the shell's folder must stay
+    the same folder (replacing it left the shell in a deleted one)."""
+    here = in_tmp / "here"
+    here.mkdir(mode=0o750)
+    before = here.stat()
+    os.chdir(here)
+
+    result = runner.invoke(app, ["create", "svc", *FAST, "--output", "."])
+
+    assert result.exit_code == 0, result.output
+    after = Path.cwd().stat()
+    assert (after.st_ino, after.st_mode) == (before.st_ino, before.st_mode)
+    assert (here / "app" / "factory.py").is_file()
+    assert sorted(p.name for p in in_tmp.iterdir()) == ["here"]  # no staging folder left
+
+
+def test_a_link_to_an_empty_folder_stays_a_link(runner: CliRunner, in_tmp: Path) -> None:
+    (in_tmp / "real").mkdir()
+    (in_tmp / "link").symlink_to(in_tmp / "real")
+
+    result = runner.invoke(app, ["create", "link", *FAST])
+
+    assert result.exit_code == 0, result.output
+    assert (in_tmp / "link").is_symlink()
+    assert (in_tmp / "real" / "pyproject.toml").is_file()
+
+
+def test_a_dangling_link_is_refused_by_name(runner: CliRunner, in_tmp: Path) -> None:
+    (in_tmp / "svc").symlink_to(in_tmp / "nowhere")
+
+    result = runner.invoke(app, ["create", "svc", *FAST])
+
+    assert result.exit_code == 2
+    assert f"{in_tmp / 'svc'} is a link to {in_tmp / 'nowhere'}, which does not exist" in (
+        result.output
+    )
+    assert sorted(p.name for p in in_tmp.iterdir()) == ["svc"]
+
+
+def test_a_path_too_long_for_the_file_system_is_one_clear_error(
+    runner: CliRunner, in_tmp: Path
+) -> None:
+    result = runner.invoke(app, ["create", "svc", *FAST, "--output", "n" * 300])
+
+    assert result.exit_code == 2, result.output
+    assert "File name too long" in result.output
+    assert "Choose a shorter name" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert list(in_tmp.iterdir()) == []
+
+
+def test_a_deleted_current_folder_is_named(runner: CliRunner, in_tmp: Path) -> None:
+    gone = in_tmp / "gone"
+    gone.mkdir()
+    os.chdir(gone)
+    gone.rmdir()
+
+    result = runner.invoke(app, ["create", "svc", *FAST])
+
+    assert result.exit_code == 2
+    assert "The current folder no longer exists" in result.output
+
+
+def test_output_that_nobody_reads_does_not_stop_the_create(tmp_path: Path) -> None:
+    """`newapi create svc | head -1`: the reader goes away; the project must still be
+    installed and committed (Rich's default stopped at the first line it could not write)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write to stdout now fails: a broken pipe
+    try:
+        finished = subprocess.run(
+            [sys.executable, "-m", "newapi", "create", "svc", "--defaults", "--no-install"],
+            cwd=tmp_path,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+
+    assert finished.returncode == 0, finished.stderr
+    assert git(tmp_path / "svc", "log", "--format=%s").strip() == "Initial commit from newapi"
+    assert "Traceback" not in finished.stderr
+
+
+def test_sigterm_while_rendering_leaves_nothing(tmp_path: Path) -> None:
+    """A CI timeout or a closed terminal (SIGTERM, SIGHUP) cleans up as Ctrl-C does."""
+    running = subprocess.Popen(
+        [sys.executable, "-m", "newapi", "create", "svc", *FAST],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".svc.*.newapi")) and running.poll() is None:
+        assert time.monotonic() < deadline, "the render never started"
+        time.sleep(0.01)
+    running.send_signal(signal.SIGTERM)
+    _, stderr = running.communicate(timeout=60)
+
+    assert running.returncode == 130, stderr
+    assert "Interrupted" in stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_interrupted_commit_says_how_to_finish(tmp_path: Path) -> None:
+    """Interrupted after newapi's own `git init` but before its commit: the project is a
+    repository of its own by then, and still needs that commit."""
+    project = tmp_path / "svc"
+    project.mkdir()
+    git(project, "init", "-q")
+    request = _create.CreateRequest(destination=project, answers={}, install=False)
+    result = _create.CreateResult(destination=project, files=1)
+
+    assert "git commit -m 'Initial commit from newapi'" in _create._finish_hint(request, result)
+
+
+def test_without_git_the_repository_check_says_no(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-path"))
+
+    assert _create.inside_work_tree(tmp_path) is False  # no FileNotFoundError
+
+
+@pytest.mark.usefixtures("in_tmp")
+def test_next_steps_keep_each_command_on_one_line(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    where = "a-rather-long-folder-name/holding-another-long-folder-name/notification-dispatch"
+    monkeypatch.setattr(cli, "out", Console(width=80, force_terminal=False))
+
+    result = runner.invoke(app, ["create", "svc", *FAST, "--output", where])
+
+    assert result.exit_code == 0, result.output
+    assert f"  cd {where}\n" in result.output
+
+
+def test_next_steps_name_uv_by_its_path_when_it_is_not_on_path(
+    runner: CliRunner, in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(in_tmp / "empty-path"))
+    uv = _create.find_uv()
+    assert uv is not None  # newapi's own, from the `uv` package
+
+    result = runner.invoke(app, ["create", "svc", *FAST])
+
+    assert result.exit_code == 0, result.output
+    assert f"{uv} run pytest" in result.output

@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import yaml
+from rich.console import RenderableType
 from rich.markup import escape
 from rich.panel import Panel
+from rich.text import Text
 
 from newapi._bytecode import compile_suite_imports
 from newapi._errors import (
@@ -70,6 +72,8 @@ class CreateResult:
     files: int
     installed: bool = False
     committed: bool = False
+    # In a repository before newapi's own `git init` (a monorepo): newapi commits nothing.
+    in_enclosing_repository: bool = False
 
 
 def create_project(request: CreateRequest, steps: Steps) -> CreateResult:
@@ -110,7 +114,7 @@ def create_project(request: CreateRequest, steps: Steps) -> CreateResult:
 
 def _finish_hint(request: CreateRequest, result: CreateResult) -> str:
     commands = ["uv sync"] if request.install and not result.installed else []
-    if request.git and not result.committed and not inside_work_tree(result.destination):
+    if request.git and not result.committed and not result.in_enclosing_repository:
         commands.append("git init && git add -A && git commit -m 'Initial commit from newapi'")
     if not commands:
         return "Nothing is left to do: the interrupted step was optional."
@@ -122,6 +126,8 @@ def _finish(
 ) -> None:
     """The steps after the render: install (uv lock + uv sync), then git init and commit."""
     destination = result.destination
+    # Asked now: after `git init` below, the project is a work tree of its own.
+    result.in_enclosing_repository = request.git and inside_work_tree(destination)
     uv = find_uv() if request.install else None
     if request.install and uv is None:
         steps.warn("uv is not installed: skipped installing. Install uv, then run `uv sync`.")
@@ -138,7 +144,7 @@ def _finish(
         steps.skipped("Initialise git", "--no-git")
     elif shutil.which("git") is None:
         steps.warn("git is not on PATH: skipped `git init`. Run `git init` in the project later.")
-    elif inside_work_tree(destination):
+    elif result.in_enclosing_repository:
         # --force into a repository, or a folder of one (a monorepo): `git add -A` would
         # commit the user's own changes and untracked files; `git init` would nest a repo.
         steps.skipped(
@@ -152,6 +158,21 @@ def _finish(
 
 def check_destination(destination: Path, *, force: bool = False) -> None:
     """Refuse a destination whose files could be overwritten or mixed with ours."""
+    try:
+        _check_destination(destination, force=force)
+    except OSError as error:  # a name or path too long for the file system, a loop of links
+        raise DestinationError(
+            f"Cannot use {destination}: {error.strerror or error}.",
+            hint="Choose a shorter name, or another folder with --output.",
+        ) from error
+
+
+def _check_destination(destination: Path, *, force: bool) -> None:
+    if destination.is_symlink() and not destination.exists():
+        raise DestinationError(
+            f"{destination} is a link to {destination.readlink()}, which does not exist.",
+            hint="Remove the link, or create the folder it points to.",
+        )
     if destination.exists() and not destination.is_dir():
         raise DestinationError(
             f"{destination} exists and is not a directory.",
@@ -195,7 +216,15 @@ def render(
 
     # Stage next to the nearest existing folder, so a failed render creates no folders at all.
     stage_in = _nearest_existing(destination.parent)
-    staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".newapi", dir=stage_in))
+    try:
+        staging = Path(
+            tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".newapi", dir=stage_in)
+        )
+    except OSError as error:  # a name too long once the staging prefix is added
+        raise DestinationError(
+            f"Cannot write next to {destination}: {error.strerror or error}.",
+            hint="Choose a shorter name, or another folder with --output.",
+        ) from error
     try:
         try:
             if request.template is None and request.vcs_ref is None:
@@ -258,9 +287,11 @@ def render(
             merge_into(staging, destination)
             shutil.rmtree(staging)
             return files
+        if destination.is_dir():  # empty: the current folder, a mount point, a link's target
+            fill_empty_folder(staging, destination)
+            shutil.rmtree(staging)
+            return files
         try:
-            if destination.is_dir():
-                destination.rmdir()  # empty; rename needs it gone
             destination.parent.mkdir(parents=True, exist_ok=True)
             staging.rename(destination)  # fails, rather than merges, if it is filled now
         except OSError as error:
@@ -270,6 +301,27 @@ def render(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return files
+
+
+def fill_empty_folder(rendered: Path, destination: Path) -> None:
+    """Move the rendered files into an existing empty folder, which stays itself: it may be
+    the shell's current folder, a mount point or a link's target, with rights and an owner
+    of its own. If it fills up meanwhile, what was moved is taken back out."""
+    moved: list[Path] = []
+    try:
+        for entry in sorted(rendered.iterdir()):
+            target = destination / entry.name
+            if target.exists() or target.is_symlink():
+                _refuse_filled_meanwhile(destination)
+            shutil.move(entry, target)  # a rename, or a copy on another file system
+            moved.append(target)
+    except BaseException:
+        for target in moved:
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target, ignore_errors=True)
+            else:
+                target.unlink(missing_ok=True)
+        raise
 
 
 def _refuse_filled_meanwhile(destination: Path, cause: OSError | None = None) -> NoReturn:
@@ -431,6 +483,8 @@ def commit(project: Path, answers: Mapping[str, Any]) -> None:
 
 def inside_work_tree(project: Path) -> bool:
     """Whether `project` is in a git work tree (its own repository or an enclosing one)."""
+    if shutil.which("git") is None:
+        return False
     probe = subprocess.run(
         ["git", "rev-parse", "--is-inside-work-tree"],
         cwd=project,
@@ -474,21 +528,29 @@ def _nearest_existing(path: Path) -> Path:
     return path
 
 
-def next_steps(result: CreateResult) -> Panel:
-    """The closing panel: where the project is and the commands to use it."""
+def next_steps(result: CreateResult, width: int) -> RenderableType:
+    """The closing panel: where the project is and the commands to use it. Commands are
+    copied and pasted: on a console too narrow for them, no frame, and no line breaks in
+    them other than the terminal's own."""
     try:
         where = result.destination.relative_to(Path.cwd())
     except ValueError:
         where = result.destination
     lines = [f"[bold]Created[/bold] {escape(str(where))} ({result.files} files)", ""]
     lines.append(f"  cd {escape(shlex.quote(str(where)))}")
+    # The uv newapi installed, by its path when it is not on PATH (newapi run by its own
+    # path from a virtual environment that is not active).
+    uv = "uv" if shutil.which("uv") else shlex.quote(find_uv() or "uv")
     if not result.installed:
-        lines.append("  uv sync                      # install dependencies")
-    lines.append("  uv run python -m app         # serve on http://127.0.0.1:8000")
+        lines.append(f"  {uv} sync                      # install dependencies")
+    lines.append(f"  {uv} run python -m app         # serve on http://127.0.0.1:8000")
     answers_file = result.destination / ".copier-answers.yml"
     recorded = (
         yaml.safe_load(answers_file.read_text(encoding="utf-8")) if answers_file.is_file() else {}
     )
     database = "SQLite" if (recorded or {}).get("database") == "sqlite" else "a real PostgreSQL"
-    lines.append(f"  uv run pytest                # run the tests on {database}")
-    return Panel("\n".join(lines), title="Next steps", expand=False)
+    lines.append(f"  {uv} run pytest                # run the tests on {database}")
+    text = Text.from_markup("\n".join(lines))
+    if max(map(len, text.plain.splitlines())) + 4 > width:
+        return Text.assemble(Text("Next steps:", style="bold"), "\n", text)
+    return Panel(text, title="Next steps", expand=False)

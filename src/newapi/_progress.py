@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
 from rich.markup import escape
+
+
+class ProgressConsole(Console):
+    """A console whose output is best-effort: when its reader goes away (`newapi create x
+    | head -1`), the command carries on silently to the end. Rich's default stops the
+    program there and then, which left a project rendered but neither installed nor
+    committed, and said nothing."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        # And keep the interpreter's last flush from complaining about the pipe.
+        with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self.file.fileno())
 
 
 class Steps:

@@ -31,9 +31,9 @@ def _console(name: str) -> Console:
     than the rest of `newapi --version`, and `--help` imports it only when it prints."""
     console: Console | None = globals().get(name)
     if console is None:
-        from rich.console import Console
+        from newapi._progress import ProgressConsole
 
-        console = Console(stderr=name == "err")
+        console = ProgressConsole(stderr=name == "err")
         globals()[name] = console
     return console
 
@@ -75,7 +75,9 @@ def _exit_on_error(debug: bool) -> Iterator[None]:
         if isinstance(stream, io.TextIOWrapper) and not _encodes(encoding, "✓✗→…"):
             stream.reconfigure(errors="replace")
     try:
-        yield
+        _require_working_directory()
+        with _terminated_as_interrupted():
+            yield
     except NewapiError as error:
         err = _console("err")
         if debug:
@@ -90,6 +92,43 @@ def _exit_on_error(debug: bool) -> Iterator[None]:
     except KeyboardInterrupt:
         _console("err").print("[bold red]Interrupted.[/bold red]")
         raise typer.Exit(130) from None
+
+
+def _require_working_directory() -> None:
+    from newapi._errors import UsageError
+
+    try:
+        Path.cwd()
+    except FileNotFoundError:
+        raise UsageError(
+            "The current folder no longer exists (it was deleted or moved).",
+            hint="cd to an existing folder and run the command again.",
+        ) from None
+
+
+@contextmanager
+def _terminated_as_interrupted() -> Iterator[None]:
+    """SIGTERM and SIGHUP (a CI timeout, a closed terminal) stop newapi as Ctrl-C does:
+    through the same clean-up, so no half-written project or staging folder is left."""
+    import signal
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    hangup = getattr(signal, "SIGHUP", None)  # not on Windows
+    handled = [signal.SIGTERM] + ([hangup] if hangup is not None else [])
+    previous = {signum: signal.getsignal(signum) for signum in handled}
+    try:
+        for signum in handled:
+            signal.signal(signum, interrupt)
+    except ValueError:  # not the main thread (an embedding program): leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _encodes(encoding: str, text: str) -> bool:
@@ -229,7 +268,7 @@ def create(
         )
         out = _console("out")
         result = create_project(request, Steps(out))
-        out.print(next_steps(result))
+        out.print(next_steps(result, out.width), soft_wrap=True)
 
 
 @app.command()
