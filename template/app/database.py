@@ -43,14 +43,19 @@ def as_utc(value: datetime) -> datetime:
 UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]
 
 
-def import_models() -> None:
-    """Import every `app/<domain>/models.py` so `Base.metadata` knows every table.
+APP_DIR = Path(__file__).parent
+
+
+def import_models(package_dir: Path = APP_DIR, package: str = "app") -> None:
+    """Import every domain's models (`app/<domain>/models.py`, or a `models/` package) so
+    `Base.metadata` knows every table.
 
     Alembic compares the database with this metadata: a model it never imported would
     look like a table to drop. Discovering the modules keeps new domains from being missed.
     """
-    for models in sorted(Path(__file__).parent.glob("*/models.py")):
-        importlib.import_module(f"app.{models.parent.name}.models")
+    modules = [*package_dir.glob("*/models.py"), *package_dir.glob("*/models/__init__.py")]
+    for domain in sorted({module.relative_to(package_dir).parts[0] for module in modules}):
+        importlib.import_module(f"{package}.{domain}.models")
 
 
 def create_engine(settings: Settings) -> AsyncEngine:

@@ -22,6 +22,8 @@ from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
+from app.dialect import means_unavailable
+
 logger = logging.getLogger(__name__)
 
 
@@ -221,6 +223,8 @@ async def handle_validation_error(_request: Request, exc: Exception) -> Response
 
 
 async def handle_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    if not means_unavailable(exc):  # the dialect says: a bug (a missing table), not an outage
+        return await handle_unexpected_error(request, exc)
     logger.warning("Database unavailable on %s %s", request.method, request.url.path, exc_info=exc)
     error = DatabaseUnavailable("The database is unavailable: try again shortly")
     return await handle_app_error(request, error)

@@ -8,10 +8,10 @@ import asyncio
 from logging.config import fileConfig
 
 from alembic import context
-from sqlalchemy import Connection, make_url, pool
+from sqlalchemy import Connection, make_url
 
 from app.database import Base, import_models
-from app.dialect import ALEMBIC_URL_HINT, create_database_engine
+from app.dialect import ALEMBIC_URL_HINT, check_foreign_keys, create_migration_engine
 from app.settings import Settings
 
 config = context.config
@@ -57,13 +57,18 @@ def do_run_migrations(connection: Connection) -> None:
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=batch_mode(connection.dialect.name),
+        # One transaction for the whole run, so `check_foreign_keys` can still undo it.
+        # Alembic commits after each revision where it assumes DDL is not transactional
+        # (SQLite); app.dialect makes it so on both databases.
+        transactional_ddl=True,
     )
     with context.begin_transaction():
         context.run_migrations()
+        check_foreign_keys(connection)
 
 
 async def run_async_migrations() -> None:
-    engine = create_database_engine(database_url(), poolclass=pool.NullPool)
+    engine = create_migration_engine(database_url())
     try:
         async with engine.connect() as connection:
             await connection.run_sync(do_run_migrations)

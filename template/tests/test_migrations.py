@@ -5,7 +5,9 @@ tests/fixtures/database.py), so the other tests' schema is never touched.
 """
 
 import logging.config
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from alembic import command
@@ -153,3 +155,21 @@ def test_the_alembic_command_line_migrates(
     alembic_cli(["upgrade", "head"])
 
     assert "Running upgrade  -> 0001" in caplog.text
+
+
+def test_models_are_found_in_modules_and_packages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A domain keeps its models in `models.py` or in a `models/` package: Alembic must
+    see both (a package it missed would look like tables to drop)."""
+    root = tmp_path / "discovered"
+    for module in ("__init__.py", "a/__init__.py", "a/models.py", "b/__init__.py",
+                   "b/models/__init__.py", "c/__init__.py", "c/router.py"):  # fmt: skip
+        (root / module).parent.mkdir(parents=True, exist_ok=True)
+        (root / module).touch()
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    import_models(root, "discovered")
+
+    assert {"discovered.a.models", "discovered.b.models"} <= set(sys.modules)
+    assert "discovered.c.router" not in sys.modules

@@ -190,6 +190,25 @@ def test_an_unreachable_database_is_a_503_not_a_500(
     assert "Database unavailable on GET /needs-the-database" in caplog.text
 
 
+def test_a_missing_table_is_a_500_not_a_503(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A migration not run is a bug to fix, not an outage to wait out (SQLite raises the
+    same OperationalError for both): a 500, logged as an error, and no Retry-After."""
+    app = create_app(settings)
+
+    @app.get("/missing-table")
+    async def missing_table(session: SessionDep) -> None:
+        await session.execute(text("SELECT * FROM no_such_table"))
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/missing-table")
+
+    assert response.status_code == 500
+    assert "Retry-After" not in response.headers
+    assert "Unhandled error on GET /missing-table" in caplog.text
+
+
 async def test_database_errors_never_show_the_values_sent(settings: Settings) -> None:
     """A failed statement's error, logged with its traceback, must not carry personal data."""
     engine = create_engine(settings)
