@@ -493,3 +493,23 @@ def test_next_steps_name_uv_by_its_path_when_it_is_not_on_path(
 
     assert result.exit_code == 0, result.output
     assert f"{uv} run pytest" in result.output
+
+
+def test_a_commit_refused_by_a_hook_says_the_project_is_complete(
+    runner: CliRunner, in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hooks = in_tmp / "hooks"
+    hooks.mkdir()
+    (hooks / "pre-commit").write_text("#!/bin/sh\necho 'no commits today' >&2\nexit 1\n")
+    (hooks / "pre-commit").chmod(0o755)
+    monkeypatch.setenv("GIT_CONFIG_COUNT", "1")
+    monkeypatch.setenv("GIT_CONFIG_KEY_0", "core.hooksPath")
+    monkeypatch.setenv("GIT_CONFIG_VALUE_0", str(hooks))
+
+    result = runner.invoke(app, ["create", "svc", "--defaults", "--no-install"])
+
+    assert result.exit_code == 1
+    assert "no commits today" in result.output
+    assert "The project is complete; commit it yourself" in result.output
+    assert "--no-verify" in result.output
+    assert (in_tmp / "svc" / "app" / "factory.py").is_file()

@@ -477,7 +477,10 @@ def commit(project: Path, answers: Mapping[str, Any]) -> None:
         ["git", "-c", "commit.gpgsign=false", "commit", "-q", "-m", "Initial commit from newapi"],
         project,
         env=env,
-        hint=hint,
+        # The project is complete: only the commit is missing (a global hook refused it?).
+        hint=f"The project is complete; commit it yourself: cd {project} && git commit -m "
+        "'Initial commit from newapi' (if one of your git hooks refused it, fix what it "
+        "reports, or add --no-verify).",
     )
 
 
