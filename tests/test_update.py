@@ -18,8 +18,9 @@ from typing import Any
 
 import pytest
 import yaml
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
+from newapi._create import find_uv
 from newapi.cli import app
 from tests.conftest import REPO_ROOT, git
 
@@ -231,7 +232,7 @@ def test_update_refuses_a_dirty_tree(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(app, ["update", str(project), "--defaults"])
 
     assert result.exit_code == 2
-    assert "uncommitted changes" in result.output
+    assert "uncommitted changes (scratch.txt)" in result.output
     assert "git stash" in result.output
     assert tree(project) == before
 
@@ -334,6 +335,7 @@ def test_to_picks_the_target_version(runner: CliRunner, tmp_path: Path) -> None:
         "current": "v1.1.0",
         "latest": "v1.2.0",
         "behind": True,
+        "ahead": False,
         "offline": False,
     }
 
@@ -428,3 +430,289 @@ def test_check_does_not_call_a_template_without_tags_up_to_date(
     assert result.exit_code == 0, result.output
     assert "has no release tags" in result.output
     assert "Up to date" not in result.output
+
+
+def rows(output: str) -> dict[str, str]:
+    """The rows of a Rich table in `output`: first column → second column."""
+    return {
+        name: value
+        for name, value in re.findall(r"^│ (\S.*?) +│ (\S.*?) +│$", output, flags=re.MULTILINE)
+        if name != "file"
+    }
+
+
+def ends_with_an_error_line(result: Result, exit_code: int) -> bool:
+    """Exited with `exit_code` through newapi's error handling, not with a traceback."""
+    return result.exit_code == exit_code and isinstance(result.exception, SystemExit)
+
+
+def release_that_deletes(repo: Path, *names: str) -> None:
+    """Tag v1.1.0: the template no longer has `names` (paths under template/)."""
+    for name in names:
+        git(repo, "rm", "-q", f"template/{name}")
+    git(repo, "commit", "-qm", "template 1.1.0: fewer files")
+    git(repo, "tag", "v1.1.0")
+
+
+def test_update_reports_deleted_files_the_user_had_changed(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {})
+    edited = project / "tests" / "api" / "test_isolation.py"
+    edited.write_text(edited.read_text() + "\n\ndef test_my_own_case() -> None:\n    pass\n")
+    git(project, "commit", "-qam", "my own test case")
+    release_that_deletes(repo, "tests/api/test_isolation.py", "tests/test_signing.py")
+
+    preview = runner.invoke(app, ["update", str(project), "--defaults", "--pretend"])
+    result = runner.invoke(app, ["update", str(project), "--defaults"])
+
+    assert preview.exit_code == 0, preview.output
+    assert rows(preview.output) == {
+        ".copier-answers.yml": "modified",
+        "tests/api/test_isolation.py": "conflict: deleted by the template, had your changes",
+        "tests/test_signing.py": "deleted",
+    }
+    assert "would delete files you had changed" in preview.output
+    assert result.exit_code == 1, result.output
+    assert "no conflicts" not in result.output
+    assert "Deleted by the template, had your changes:" in result.output
+    assert (
+        "tests/api/test_isolation.py (restore with "
+        "`git checkout HEAD -- tests/api/test_isolation.py`)" in result.output
+    )
+    assert "test_signing.py" not in result.output  # deleted too, but the user never changed it
+    assert not edited.exists()
+    git(project, "checkout", "HEAD", "--", "tests/api/test_isolation.py")
+    assert "def test_my_own_case()" in edited.read_text()
+
+
+def add_a_dependency(repo: Path, requirement: str) -> None:
+    """Tag v1.1.0: the template's pyproject.toml gains `requirement`."""
+    pyproject = repo / "template" / "pyproject.toml.jinja"
+    text = pyproject.read_text()
+    assert "dependencies = [\n" in text
+    pyproject.write_text(
+        text.replace("dependencies = [\n", f'dependencies = [\n    "{requirement}",\n', 1)
+    )
+    git(repo, "commit", "-qam", "template 1.1.0: one more dependency")
+    git(repo, "tag", "v1.1.0")
+
+
+def test_update_relocks_when_pyproject_changes(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("UV_OFFLINE", "1")  # pytest is in the lock already (a dev dependency)
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {})
+    add_a_dependency(repo, "pytest>=8.4")
+
+    result = runner.invoke(app, ["update", str(project), "--defaults"])
+
+    assert result.exit_code == 0, result.output
+    assert "uv.lock updated to match pyproject.toml" in result.output
+    assert '"pytest>=8.4",' in (project / "pyproject.toml").read_text()
+    uv = find_uv()
+    assert uv is not None
+    locked = subprocess.run(
+        [uv, "lock", "--locked"], cwd=project, capture_output=True, text=True, check=False
+    )
+    assert locked.returncode == 0, locked.stderr  # what `uv sync --locked` checks in CI
+
+
+def test_update_says_when_uv_lock_fails_and_still_updates(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("UV_OFFLINE", "1")  # no index: the new dependency cannot be resolved
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {})
+    lock = (project / "uv.lock").read_text()
+    add_a_dependency(repo, "newapi-no-such-package>=1")
+
+    result = runner.invoke(app, ["update", str(project), "--defaults"])
+
+    assert result.exit_code == 0, result.output
+    assert "`uv lock` failed" in result.output
+    assert "then run `uv lock` in the project" in result.output
+    assert "newapi-no-such-package" in (project / "pyproject.toml").read_text()
+    assert (project / "uv.lock").read_text() == lock
+
+
+def record(project: Path, **answers: str) -> None:
+    """Change recorded answers (`_src_path`, `_commit`) in the project, committed."""
+    answers_file = project / ".copier-answers.yml"
+    recorded: dict[str, Any] = yaml.safe_load(answers_file.read_text())
+    answers_file.write_text(yaml.safe_dump(recorded | answers))
+    git(project, "commit", "-qam", "recorded answers changed")
+
+
+def offline_history(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bundle = tmp_path / "history.bundle"
+    git(repo, "bundle", "create", str(bundle), "--tags")
+    monkeypatch.setenv("NEWAPI_TEMPLATE_HISTORY", str(bundle))
+
+
+def test_update_names_a_recorded_version_the_history_lacks(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {})
+    record(project, _src_path="https://github.com/newapi-dev/newapi.git", _commit="v0.3.0")
+    release_next_version(repo)
+    offline_history(repo, tmp_path, monkeypatch)
+    before = tree(project)
+
+    result = runner.invoke(app, ["update", str(project), "--defaults"])
+
+    assert ends_with_an_error_line(result, 2), result.output
+    assert "records template version 'v0.3.0'" in result.output
+    assert "newapi's bundled copy of the template history does not have" in result.output
+    assert "Connect to the network" in result.output
+    assert tree(project) == before
+
+
+def test_update_from_an_unreachable_source_is_an_error_line(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {})
+    # Copier fetches "https://newapi.invalid/...", not the recorded spelling newapi maps to
+    # its history: git fails (.invalid never resolves), offline or not.
+    record(project, _src_path="git+https://newapi.invalid/newapi.git")
+    release_next_version(repo)
+    offline_history(repo, tmp_path, monkeypatch)
+    before = tree(project)
+
+    result = runner.invoke(app, ["update", str(project), "--defaults"])
+
+    assert ends_with_an_error_line(result, 1), result.output
+    assert (
+        "Copier's git could not get the template from git+https://newapi.invalid/newapi.git"
+        in result.output
+    )
+    assert "Check the network, and `_src_path` in .copier-answers.yml" in result.output
+    assert tree(project) == before
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        pytest.param("_src_path: [unclosed\n", "is not valid YAML (line 2)", id="malformed"),
+        pytest.param("- _src_path\n- _commit\n", "does not hold answers", id="a-list"),
+    ],
+)
+@pytest.mark.parametrize("command", ["check", "update"])
+def test_a_broken_answers_file_is_an_error_line(
+    runner: CliRunner, tmp_path: Path, command: str, text: str, problem: str
+) -> None:
+    project = tmp_path / "svc"
+    project.mkdir()
+    git(project, "init", "-q")
+    (project / ".copier-answers.yml").write_text(text)
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "broken answers")
+
+    result = runner.invoke(app, [command, str(project)])
+
+    assert ends_with_an_error_line(result, 2), result.output
+    assert f".copier-answers.yml in {project} {problem}" in result.output
+    assert "Restore it from git (`git checkout -- .copier-answers.yml`)" in result.output
+
+
+def test_a_project_ahead_of_the_newest_release_is_not_downgraded(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {})
+    release_next_version(repo)
+    (repo / "template" / "LATER.md").write_text("not released yet\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "after 1.1.0")
+    moved = runner.invoke(app, ["update", str(project), "--defaults", "--to", "main"])
+    assert moved.exit_code == 0, moved.output
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "template main")
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"]
+    assert re.fullmatch(r"v1\.1\.0-1-g[0-9a-f]+", recorded)
+    before = tree(project)
+
+    check = runner.invoke(app, ["check", str(project)])
+    check_json = runner.invoke(app, ["check", str(project), "--json"])
+    result = runner.invoke(app, ["update", str(project), "--defaults"])
+
+    assert check.exit_code == 0, check.output
+    assert "Ahead of the newest release" in check.output
+    assert "Up to date" not in check.output
+    assert json.loads(check_json.output)["ahead"] is True
+    assert result.exit_code == 0, result.output
+    assert (
+        f"Already at or ahead of the template's newest release v1.1.0 (this project is on "
+        f"{recorded}); nothing to do." in result.output
+    )
+    assert tree(project) == before
+    assert git(project, "status", "--porcelain") == ""
+
+
+def test_pretend_in_a_folder_with_a_space_of_a_larger_repository(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    repo = make_template(tmp_path)
+    monorepo = tmp_path / "monorepo"
+    monorepo.mkdir()
+    git(monorepo, "init", "-q")
+    project = monorepo / "services" / "Shop API"
+    created = runner.invoke(
+        app,
+        [
+            "create", "svc", "--defaults", "--no-install", "--no-git", "--output", str(project),
+            "--template", str(repo), "--vcs-ref", "v1.0.0",
+        ],
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    readme = project / "README.md"
+    readme.write_text(readme.read_text() + "\n## My own closing section\n")
+    git(monorepo, "add", "-A")
+    git(monorepo, "commit", "-qm", "services/Shop API")
+    release_next_version(repo)
+
+    result = runner.invoke(app, ["update", str(project), "--defaults", "--pretend"])
+
+    assert result.exit_code == 0, result.output
+    assert rows(result.output) == {
+        ".copier-answers.yml": "modified",
+        "NOTES.md": "added",
+        "README.md": "conflict: conflict markers",
+    }
+    assert git(monorepo, "status", "--porcelain") == ""
+
+
+def test_update_in_a_larger_repository_ignores_changes_outside_the_project(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    repo = make_template(tmp_path)
+    monorepo = tmp_path / "monorepo"
+    (monorepo / "web").mkdir(parents=True)
+    (monorepo / "web" / "index.html").write_text("<p>v1</p>\n")
+    git(monorepo, "init", "-q")
+    project = monorepo / "services" / "svc"
+    created = runner.invoke(
+        app,
+        [
+            "create", "svc", "--defaults", "--no-install", "--no-git", "--output", str(project),
+            "--template", str(repo), "--vcs-ref", "v1.0.0",
+        ],
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    git(monorepo, "add", "-A")
+    git(monorepo, "commit", "-qm", "web and services/svc")
+    (monorepo / "web" / "index.html").write_text("<p>v2, work in progress</p>\n")
+    (monorepo / "web" / "draft.html").write_text("<p>draft</p>\n")
+    release_next_version(repo)
+
+    result = runner.invoke(app, ["update", str(project), "--defaults"])
+
+    assert result.exit_code == 0, result.output
+    assert "no conflicts" in result.output
+    assert (project / "NOTES.md").is_file()
+    assert (monorepo / "web" / "index.html").read_text() == "<p>v2, work in progress</p>\n"
+    assert (monorepo / "web" / "draft.html").is_file()
