@@ -513,3 +513,41 @@ def test_a_commit_refused_by_a_hook_says_the_project_is_complete(
     assert "The project is complete; commit it yourself" in result.output
     assert "--no-verify" in result.output
     assert (in_tmp / "svc" / "app" / "factory.py").is_file()
+
+
+def test_a_uv_workspace_member_is_not_installed_into_the_workspace(
+    runner: CliRunner, in_tmp: Path
+) -> None:
+    """In a monorepo whose uv workspace takes `services/*`, `uv sync` in the project would
+    re-resolve the workspace's own uv.lock: newapi leaves the user's files alone and says
+    what to do."""
+    (in_tmp / "pyproject.toml").write_text(
+        '[project]\nname = "mono"\nversion = "0"\n\n[tool.uv.workspace]\nmembers = ["services/*"]\n'
+    )
+
+    result = runner.invoke(
+        app, ["create", "svc", "--defaults", "--no-git", "--output", "services/svc"]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "is a member of the uv workspace in" in result.output
+    assert sorted(p.name for p in in_tmp.iterdir()) == ["pyproject.toml", "services"]
+    assert not (in_tmp / "services" / "svc" / ".venv").exists()
+
+
+@pytest.mark.parametrize(
+    ("workspace", "member"),
+    [
+        pytest.param('members = ["services/*"]', True, id="member"),
+        pytest.param('members = ["services/**"]', True, id="member-any-depth"),
+        pytest.param('members = ["libs/*"]', False, id="not-a-member"),
+        pytest.param('members = ["services/*"]\nexclude = ["services/svc"]', False, id="excluded"),
+    ],
+)
+def test_workspace_membership_follows_uv(tmp_path: Path, workspace: str, member: bool) -> None:
+    (tmp_path / "pyproject.toml").write_text(f"[tool.uv.workspace]\n{workspace}\n")
+    project = tmp_path / "services" / "svc"
+
+    found = _create.enclosing_uv_workspace(project)
+
+    assert found == (tmp_path if member else None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import fnmatch
 import os
 import secrets
 import shlex
@@ -10,9 +11,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, NoReturn
 
 import yaml
@@ -131,6 +133,15 @@ def _finish(
     uv = find_uv() if request.install else None
     if request.install and uv is None:
         steps.warn("uv is not installed: skipped installing. Install uv, then run `uv sync`.")
+    elif request.install and (workspace := enclosing_uv_workspace(destination)) is not None:
+        # uv would lock and install the project there: into the workspace's own uv.lock
+        # (re-resolved) and .venv, files newapi was not asked to touch.
+        steps.warn(
+            f"{destination} is a member of the uv workspace in {workspace}: skipped installing "
+            f"(uv would re-resolve {workspace / 'uv.lock'}). Run `uv sync` in {workspace} "
+            "(the project's own uv.lock is then unused), or add the folder to `exclude` under "
+            "[tool.uv.workspace] there and run `uv sync` in the project."
+        )
     elif uv is not None:
         with steps.step("Install dependencies (uv lock + uv sync)"):
             install(destination, uv, git=request.git)
@@ -440,6 +451,42 @@ def install(project: Path, uv: str, *, git: bool = True) -> None:
         )
     for command in ([uv, "lock"], [uv, "sync"]):
         _run(command, project, env=env, hint=hint)
+
+
+def enclosing_uv_workspace(project: Path) -> Path | None:
+    """The root of the uv workspace `project` is a member of, if any.
+
+    As uv finds it: the nearest folder above with a `[tool.uv.workspace]` table, whose
+    `members` globs match the project and whose `exclude` globs do not.
+    """
+    for root in project.parents:
+        try:
+            pyproject = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+        workspace = pyproject.get("tool", {}).get("uv", {}).get("workspace")
+        if not isinstance(workspace, dict):
+            continue
+        parts = project.relative_to(root).parts
+
+        def matches(patterns: object, parts: tuple[str, ...] = parts) -> bool:
+            return isinstance(patterns, list) and any(
+                _glob_matches(parts, PurePosixPath(str(pattern)).parts) for pattern in patterns
+            )
+
+        member = matches(workspace.get("members")) and not matches(workspace.get("exclude"))
+        return root if member else None  # uv looks no further than the first workspace
+    return None
+
+
+def _glob_matches(parts: tuple[str, ...], pattern: tuple[str, ...]) -> bool:
+    """Glob matching per path segment (`*` stays within one, `**` spans any number)."""
+    if not pattern:
+        return not parts
+    head, rest = pattern[0], pattern[1:]
+    if head == "**":
+        return any(_glob_matches(parts[start:], rest) for start in range(len(parts) + 1))
+    return bool(parts) and fnmatch.fnmatchcase(parts[0], head) and _glob_matches(parts[1:], rest)
 
 
 def _uv_env(project: Path) -> dict[str, str]:
