@@ -467,6 +467,40 @@ def test_template_update_check_opens_an_issue_only_when_behind(
         assert output.read_text().strip() == outcome
 
 
+@pytest.mark.parametrize(
+    ("recorded", "fetched"),
+    [
+        pytest.param("https://example.com/t.git", "git+https://example.com/t.git", id="url"),
+        pytest.param("gh:newapi-dev/newapi", "git+https://github.com/newapi-dev/newapi", id="gh"),
+        pytest.param("gl:group/tpl", "git+https://gitlab.com/group/tpl", id="gl"),
+        pytest.param("git+https://example.com/t.git", "git+https://example.com/t.git", id="git+"),
+    ],
+)
+def test_template_update_check_runs_newapi_from_the_recorded_source(
+    rendered: Render, tmp_path: Path, recorded: str, fetched: str
+) -> None:
+    """`copier copy gh:newapi-dev/newapi` records the shorthand, which uvx cannot fetch."""
+    path = rendered(ci="github") / ".github" / "workflows" / "template-update.yml"
+    steps = load_yaml(path)["jobs"]["check"]["steps"]
+    script = next(step["run"] for step in steps if step.get("id") == "check")
+    # `newapi check` replaced by a stand-in that writes down what uvx would fetch.
+    script = script.replace(
+        'uvx --from "git+${source}" newapi check --json',
+        'printf %s "git+${source}" | tee fetched.txt',
+    )
+    (tmp_path / ".copier-answers.yml").write_text(f"_src_path: {recorded}\n")
+    output = tmp_path / "github_output"
+    output.touch()
+
+    ran = subprocess.run(
+        ["bash", "-e", "-c", script], cwd=tmp_path, capture_output=True, text=True,
+        env={**os.environ, "GITHUB_OUTPUT": str(output)}, check=False,
+    )  # fmt: skip
+
+    assert ran.returncode == 0, ran.stderr
+    assert (tmp_path / "fetched.txt").read_text() == fetched
+
+
 def test_every_workflow_runs_the_uv_the_image_builds_with(rendered: Render) -> None:
     project = rendered(ci="github")
     (image_uv,) = re.findall(

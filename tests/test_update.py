@@ -574,24 +574,44 @@ def test_update_names_a_recorded_version_the_history_lacks(
 def test_update_from_an_unreachable_source_is_an_error_line(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Another template's source, unreachable: newapi's bundled history is no stand-in."""
     repo = make_template(tmp_path)
     project = create(runner, repo, tmp_path / "svc", {})
-    # Copier fetches "https://newapi.invalid/...", not the recorded spelling newapi maps to
-    # its history: git fails (.invalid never resolves), offline or not.
-    record(project, _src_path="git+https://newapi.invalid/newapi.git")
+    record(project, _src_path="git+https://newapi.invalid/newapi.git")  # never resolves
     release_next_version(repo)
     offline_history(repo, tmp_path, monkeypatch)
     before = tree(project)
 
     result = runner.invoke(app, ["update", str(project), "--defaults"])
+    check = runner.invoke(app, ["check", str(project)])
 
-    assert ends_with_an_error_line(result, 1), result.output
-    assert (
-        "Copier's git could not get the template from git+https://newapi.invalid/newapi.git"
-        in result.output
-    )
-    assert "Check the network, and `_src_path` in .copier-answers.yml" in result.output
+    for ran in (result, check):
+        assert ends_with_an_error_line(ran, 1), ran.output
+        assert (
+            "The template source git+https://newapi.invalid/newapi.git (`_src_path` in "
+            ".copier-answers.yml) cannot be reached" in ran.output
+        )
     assert tree(project) == before
+
+
+@pytest.mark.parametrize(
+    "recorded", ["gh:newapi-dev/newapi", "https://github.com/newapi-dev/newapi.git"]
+)
+def test_offline_update_of_a_shorthand_source_uses_the_bundled_history(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, recorded: str
+) -> None:
+    """`copier copy gh:newapi-dev/newapi` records the shorthand; Copier hands git the URL."""
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {})
+    record(project, _src_path=recorded)
+    release_next_version(repo)
+    offline_history(repo, tmp_path, monkeypatch)
+
+    result = runner.invoke(app, ["update", str(project), "--defaults"])
+
+    assert result.exit_code == 0, result.output
+    assert (project / "NOTES.md").is_file()
+    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_src_path"] == recorded
 
 
 @pytest.mark.parametrize(

@@ -21,8 +21,10 @@ from pathlib import Path
 from packaging.version import InvalidVersion, Version
 
 from newapi._errors import NewapiError
-from newapi._template import bundled_history
+from newapi._template import bundled_history, canonical_source
 
+# Copier's shorthands for hosted repositories: `copier copy gh:owner/repo` records them.
+_SHORTHANDS = {"gh:": "https://github.com/", "gl:": "https://gitlab.com/"}
 _REACH_TIMEOUT = 20  # seconds for `git ls-remote` before treating the source as offline
 _DESCRIBE = re.compile(r"^(?P<tag>.+?)(?:-(?P<ahead>\d+)-g[0-9a-f]+)?$")
 
@@ -56,15 +58,28 @@ class History:
             return ""
 
     def git_config_env(self) -> dict[str, str]:
-        """Variables that make git (and so Copier) fetch `source` from `repo`."""
+        """Variables that make git (and so Copier) fetch `source` from `repo`, whether git
+        is given the recorded spelling or the URL Copier makes of it (`gh:` expanded)."""
         if Path(self.source).exists():
             return {}
         index = int(os.environ.get("GIT_CONFIG_COUNT", "0"))
-        return {
-            f"GIT_CONFIG_KEY_{index}": f"url.{self.repo}.insteadOf",
-            f"GIT_CONFIG_VALUE_{index}": self.source,
-            "GIT_CONFIG_COUNT": str(index + 1),
-        }
+        spellings = dict.fromkeys([self.source, git_url(self.source)])
+        env: dict[str, str] = {}
+        for offset, spelling in enumerate(spellings):
+            env[f"GIT_CONFIG_KEY_{index + offset}"] = f"url.{self.repo}.insteadOf"
+            env[f"GIT_CONFIG_VALUE_{index + offset}"] = spelling
+        env["GIT_CONFIG_COUNT"] = str(index + len(spellings))
+        return env
+
+
+def git_url(source: str) -> str:
+    """`source` as Copier hands it to git: `gh:owner/repo` is
+    https://github.com/owner/repo.git, and a `git+` prefix goes."""
+    for shorthand, base in _SHORTHANDS.items():
+        if source.startswith(shorthand):
+            url = base + source.removeprefix(shorthand)
+            return url if url.endswith(".git") else f"{url}.git"
+    return source.removeprefix("git+")
 
 
 @contextmanager
@@ -107,9 +122,17 @@ def open_history(source: str) -> Iterator[History]:
         return
     with tempfile.TemporaryDirectory(prefix="newapi-history-") as tmp:
         mirror = Path(tmp) / "template.git"
-        if _reachable(source) and _try_git(None, "clone", "-q", "--mirror", source, str(mirror)):
+        url = git_url(source)
+        if _reachable(url) and _try_git(None, "clone", "-q", "--mirror", url, str(mirror)):
             yield History(source=source, repo=mirror, offline=False)
             return
+        if url != git_url(canonical_source()):
+            # newapi's bundled history is newapi's template's: no stand-in for another one.
+            raise NewapiError(
+                f"The template source {source} (`_src_path` in .copier-answers.yml) cannot be "
+                "reached.",
+                hint="Check the network and that path or URL, then run the command again.",
+            )
         bundle = bundled_history()
         if bundle is None:
             raise NewapiError(
