@@ -736,3 +736,52 @@ def test_update_in_a_larger_repository_ignores_changes_outside_the_project(
     assert (project / "NOTES.md").is_file()
     assert (monorepo / "web" / "index.html").read_text() == "<p>v2, work in progress</p>\n"
     assert (monorepo / "web" / "draft.html").is_file()
+
+
+def test_update_data_changes_an_answer_on_the_version_the_project_has(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`newapi update --data redis=true`: an option chosen later, the user's work kept."""
+    monkeypatch.setenv("UV_OFFLINE", "1")  # the `uv lock` after pyproject.toml changed
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {"redis": "false"})
+    kept = user_edits(project)
+
+    result = runner.invoke(app, ["update", str(project), "--defaults", "--data", "redis=true"])
+
+    assert result.exit_code == 0, result.output
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert (answers["redis"], answers["_commit"]) == (True, "v1.0.0")
+    assert "Redis" in (project / "app" / "cache.py").read_text()
+    assert (project / "tests" / "api" / "test_todo_stats.py").is_file()
+    for name, text in kept.items():
+        assert text in (project / name).read_text(), name
+
+
+def test_update_data_with_a_new_version_does_both(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("UV_OFFLINE", "1")  # the `uv lock` after pyproject.toml changed
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {"redis": "false"})
+    release_next_version(repo)
+
+    result = runner.invoke(app, ["update", str(project), "--defaults", "--data", "redis=true"])
+
+    assert result.exit_code == 0, result.output
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert (answers["redis"], answers["_commit"]) == (True, "v1.1.0")
+    assert (project / "NOTES.md").is_file()
+    assert (project / "tests" / "api" / "test_todo_stats.py").is_file()
+
+
+def test_update_data_names_an_unknown_question(runner: CliRunner, tmp_path: Path) -> None:
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {})
+    before = tree(project)
+
+    result = runner.invoke(app, ["update", str(project), "--defaults", "--data", "cache=yes"])
+
+    assert ends_with_an_error_line(result, 2), result.output
+    assert "the template has no question named 'cache'" in result.output
+    assert tree(project) == before

@@ -22,6 +22,13 @@ def collect_answers(name: str, flags: Mapping[str, Any], data: Iterable[str]) ->
         if by_name[key].multiselect:
             value = [] if list(value) == ["none"] else list(value)
         answers[key] = value
+    return answers | parse_data(data)
+
+
+def parse_data(data: Iterable[str]) -> dict[str, Any]:
+    """`--data KEY=VALUE` pairs as answers, each checked against the template's questions."""
+    by_name = {q.name: q for q in questions()}
+    answers: dict[str, Any] = {}
     for pair in data:
         key, sep, raw = pair.partition("=")
         key = key.strip()

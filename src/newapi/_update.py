@@ -7,6 +7,7 @@ import shlex
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,10 +140,24 @@ def check_project(path: Path) -> Status:
 
 
 def update_project(
-    path: Path, steps: Steps, *, to: str | None, pretend: bool, defaults: bool, interactive: bool
+    path: Path,
+    steps: Steps,
+    *,
+    to: str | None,
+    pretend: bool,
+    defaults: bool,
+    interactive: bool,
+    answers: Mapping[str, Any] | None = None,
 ) -> UpdateResult:
-    """Run Copier's update with inline conflict markers, then report every conflict."""
+    """Run Copier's update with inline conflict markers, then report every conflict.
+
+    `answers` change recorded answers (`--data redis=true`): the project is rendered
+    again with them, on the newest version or, when it is there already, on its own.
+    """
     project = read_project(path)
+    changed = {
+        key: value for key, value in (answers or {}).items() if project.answers.get(key) != value
+    }
     with steps.step("Check the project"):
         require_clean_git(path)
     with open_history(project.source) as history:
@@ -154,6 +169,13 @@ def update_project(
                 f"The template at {project.source} has no version {to!r}.",
                 hint="Pick one of: " + (", ".join(history.tags()) or "(no release tags)"),
             )
+        current, newest = parse_version(project.version), parse_version(target)
+        # A commit after the newest release (`--to main`): "updating" would downgrade.
+        ahead = project.version != target and (
+            to is None and current is not None and newest is not None and current >= newest
+        )
+        if changed and project.version is not None and (ahead or project.version == target):
+            target, ahead = project.version, False  # new answers, on the version it has
         result = UpdateResult(
             source=project.source,
             from_version=project.version,
@@ -161,24 +183,25 @@ def update_project(
             changes=changes_between(history, project.version, target),
             pretend=pretend,
         )
-        if project.version == target:
-            result.up_to_date = True
-            return result
-        current, newest = parse_version(project.version), parse_version(target)
-        if to is None and current is not None and newest is not None and current >= newest:
-            # A commit after the newest release (`--to main`): "updating" would downgrade.
-            result.up_to_date = result.ahead = True
-            result.changes = ""
+        if not changed and (ahead or project.version == target):
+            result.up_to_date, result.ahead = True, ahead
+            if ahead:
+                result.changes = ""
             return result
         require_recorded_version(history, project)
         deleted: list[str] = []
         label = "Preview the update" if pretend else "Update with Copier"
-        with steps.step(f"{label} ({project.version} → {target})", spinner=not interactive):
+        new_answers = "".join(f", {key}={value}" for key, value in changed.items())
+        with steps.step(
+            f"{label} ({project.version} → {target}{new_answers})", spinner=not interactive
+        ):
             if pretend:
-                result.preview = _preview_update(history, project, target, defaults, interactive)
+                result.preview = _preview_update(
+                    history, project, target, defaults, interactive, changed
+                )
             else:
                 try:
-                    _run_copier_update(history, path, target, defaults, interactive)
+                    _run_copier_update(history, path, target, defaults, interactive, changed)
                     deleted = deleted_edits(history, project, path)
                 except KeyboardInterrupt:
                     raise Interrupted(
@@ -217,7 +240,12 @@ def require_recorded_version(history: History, project: Project) -> None:
 
 
 def _preview_update(
-    history: History, project: Project, target: str, defaults: bool, interactive: bool
+    history: History,
+    project: Project,
+    target: str,
+    defaults: bool,
+    interactive: bool,
+    answers: Mapping[str, Any],
 ) -> list[tuple[str, str]]:
     """Run the update on a throwaway clone of the project (its tree is clean, so the clone
     holds the same files) and list what it changed there, conflicts included."""
@@ -230,7 +258,7 @@ def _preview_update(
         clone_root = Path(scratch) / Path(top).name
         _git(path, "clone", "--quiet", "--no-hardlinks", top, str(clone_root))
         clone = clone_root / prefix
-        _run_copier_update(history, clone, target, defaults, interactive)
+        _run_copier_update(history, clone, target, defaults, interactive, answers)
         conflicts = dict(find_conflicts(clone))
         conflicts |= dict.fromkeys(deleted_edits(history, project, clone), DELETED_EDIT)
         changes = []
@@ -392,7 +420,12 @@ def _has_markers(file: Path) -> bool:
 
 
 def _run_copier_update(
-    history: History, path: Path, target: str, defaults: bool, interactive: bool
+    history: History,
+    path: Path,
+    target: str,
+    defaults: bool,
+    interactive: bool,
+    answers: Mapping[str, Any],
 ) -> None:
     import copier
     from plumbum.commands.processes import ProcessExecutionError
@@ -401,6 +434,7 @@ def _run_copier_update(
         with copier_git_env(history):
             copier.run_update(
                 dst_path=path,
+                data=dict(answers),
                 vcs_ref=target,
                 defaults=defaults,
                 skip_answered=not interactive,

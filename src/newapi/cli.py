@@ -301,10 +301,19 @@ def update(
         bool,
         typer.Option("--defaults", help="Keep earlier answers; take defaults for new questions."),
     ] = False,
+    data: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--data",
+            "-d",
+            help="Change an answer: KEY=VALUE (repeatable), e.g. --data redis=true.",
+        ),
+    ] = None,
     debug: Debug = False,
 ) -> None:
     """Pull template changes into a generated project; report every conflict."""
     with _exit_on_error(debug):
+        from newapi._answers import parse_data
         from newapi._progress import Steps
         from newapi._update import update_project, update_report
 
@@ -315,6 +324,7 @@ def update(
             pretend=pretend,
             defaults=defaults,
             interactive=not defaults and sys.stdin.isatty(),
+            answers=parse_data(data or []),
         )
         _console("out").print(update_report(result))
         if result.conflicts:
