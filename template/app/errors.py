@@ -243,4 +243,7 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     for error in DATABASE_UNAVAILABLE_ERRORS:
         app.add_exception_handler(error, handle_database_unavailable)
+    # Starlette's ServerErrorMiddleware calls this one, after every middleware: it logs,
+    # and its 500 goes out only if none was sent (app.middleware.InternalErrorMiddleware
+    # answers the app's own errors, with the other middleware's headers).
     app.add_exception_handler(Exception, handle_unexpected_error)

@@ -116,7 +116,9 @@ class RequestLoggingMiddleware:
 
 
 class SecurityHeadersMiddleware:
-    """Security headers on every response, and a JSON 500 that also carries them.
+    """Security headers on every response, and a JSON 500 that also carries them for an
+    error raised by the middleware inside this one (InternalErrorMiddleware answers the
+    app's own errors, further in).
 
     HSTS only when the request came over HTTPS (uvicorn's --proxy-headers sets the
     scheme from the proxy's X-Forwarded-Proto), or always with HSTS_ALWAYS: browsers
@@ -152,6 +154,7 @@ class SecurityHeadersMiddleware:
         try:
             await self.app(scope, receive, send_with_headers)
         except Exception:
+            # Raised before any answer (by the host check, CORS or the body limit).
             # Starlette's ServerErrorMiddleware (outside every middleware) still runs the
             # registered handler, which logs; its own 500 would go out without headers.
             if not started:

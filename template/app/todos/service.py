@@ -52,12 +52,14 @@ async def update_todo(
     todo_id = todo.id
     # End the read that found the todo (its connection goes back to the pool), then wait
     # for a delivery slot holding nothing: the slot holds a connection and the row's lock
-    # for as long as the receiver takes to answer.
+    # (SQLite's: the whole database's write lock) for as long as the receiver takes.
     await session.commit()
     async with webhooks.delivery_slot():
         # Lock the row and read it again: of two requests completing one todo at once,
         # the second waits for the first to commit, sees it done, and sends no webhook.
-        # It may also be gone by now (deleted while this request waited).
+        # (SQLite ignores FOR UPDATE: there the second cannot write before the first
+        # commits, and answers 503, database locked, sending nothing.) It may also be
+        # gone by now (deleted while this request waited).
         locked = await session.scalar(
             select(Todo)
             .where(Todo.id == todo_id)
