@@ -116,13 +116,14 @@ class DatabaseUnavailable(AppError):
     headers: ClassVar[dict[str, str] | None] = {"Retry-After": "5"}
 
 
-# Failures to reach the database, as SQLAlchemy and asyncpg raise them. While
-# connecting, asyncpg raises plain OSErrors (refused, reset, no such socket, DNS, timeout)
-# that SQLAlchemy passes on unwrapped; the service makes no other network or file calls
-# in a request (httpx raises its own errors), so an OSError here means the database.
+# The errors that may mean the database is unavailable, as SQLAlchemy and the driver
+# raise them; `app.dialect.means_unavailable` tells which of them do (a full or
+# restarting server yes, a violated constraint no). While connecting, the drivers raise
+# plain OSErrors (refused, reset, no such socket, DNS, timeout) that SQLAlchemy passes on
+# unwrapped; the service makes no other network or file calls in a request (httpx raises
+# its own errors), so an OSError here means the database.
 DATABASE_UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
-    sa_exc.OperationalError,
-    sa_exc.InterfaceError,
+    sa_exc.DBAPIError,
     sa_exc.TimeoutError,
     OSError,
 )
@@ -223,8 +224,10 @@ async def handle_validation_error(_request: Request, exc: Exception) -> Response
 
 
 async def handle_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    if not means_unavailable(exc):  # the dialect says: a bug (a missing table), not an outage
-        return await handle_unexpected_error(request, exc)
+    if not means_unavailable(exc):
+        # A bug (a missing table, a violated constraint), not an outage: on to the handling
+        # of unexpected errors (logged, a 500; raised in tests).
+        raise exc
     logger.warning("Database unavailable on %s %s", request.method, request.url.path, exc_info=exc)
     error = DatabaseUnavailable("The database is unavailable: try again shortly")
     return await handle_app_error(request, error)
