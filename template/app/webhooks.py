@@ -26,7 +26,7 @@ from app.state import get_webhook_slots
 # Deliveries at once, per process. Each holds a database connection and the todo's row
 # lock until the receiver answers (up to HTTP_TIMEOUT_SECONDS): slow receivers then tie
 # up 4 of the pool's 15 connections, never all of them. (SQLite has no row locks: a
-# delivery holds the database's one write lock, and other writes fail or wait meanwhile.)
+# delivery holds the database's one write lock, and other requests wait for it meanwhile.)
 MAX_CONCURRENT_DELIVERIES = 4
 
 

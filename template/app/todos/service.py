@@ -57,9 +57,9 @@ async def update_todo(
     async with webhooks.delivery_slot():
         # Lock the row and read it again: of two requests completing one todo at once,
         # the second waits for the first to commit, sees it done, and sends no webhook.
-        # (SQLite ignores FOR UPDATE: there the second cannot write before the first
-        # commits, and answers 503, database locked, sending nothing.) It may also be
-        # gone by now (deleted while this request waited).
+        # (SQLite ignores FOR UPDATE, but there every transaction begins by taking the
+        # database's write lock: the second waits for the first all the same, up to 5 s.)
+        # It may also be gone by now (deleted while this request waited).
         locked = await session.scalar(
             select(Todo)
             .where(Todo.id == todo_id)
