@@ -6,16 +6,22 @@ releases the GIL, so worker threads hash in parallel, at most `MAX_CONCURRENT_HA
 once since each one holds PASSWORD_HASH_MEMORY_COST (64 MiB) while it runs.
 """
 
-import threading
+import asyncio
+import weakref
 
+import anyio
+import anyio.to_thread
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
-from starlette.concurrency import run_in_threadpool
 
 from app.settings import Settings
 
 MAX_CONCURRENT_HASHES = 2
-_hashing_slots = threading.BoundedSemaphore(MAX_CONCURRENT_HASHES)
+# One limiter per event loop (a limiter belongs to the loop it waits in): per process in
+# production, where each uvicorn worker runs one loop.
+_hashing_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def password_hasher(settings: Settings) -> PasswordHash:
@@ -34,21 +40,28 @@ def hash_password(password: str, settings: Settings) -> str:
     return password_hasher(settings).hash(password)
 
 
-def _hash_in_slot(password: str, settings: Settings) -> str:
-    with _hashing_slots:
-        return hash_password(password, settings)
+def verify_password(password: str, hashed: str, settings: Settings) -> bool:
+    return password_hasher(settings).verify(password, hashed)
 
 
-def _verify_in_slot(password: str, hashed: str, settings: Settings) -> bool:
-    with _hashing_slots:
-        return password_hasher(settings).verify(password, hashed)
+def hashing_slots() -> anyio.CapacityLimiter:
+    """The running loop's hashing slots. Requests wait for one in the event loop, not in
+    a worker thread: a flood of sign-ins cannot take the threads that sync code needs."""
+    loop = asyncio.get_running_loop()
+    if loop not in _hashing_slots:
+        _hashing_slots[loop] = anyio.CapacityLimiter(MAX_CONCURRENT_HASHES)
+    return _hashing_slots[loop]
 
 
 async def hash_password_in_thread(password: str, settings: Settings) -> str:
     """`hash_password` in a worker thread, leaving the event loop free."""
-    return await run_in_threadpool(_hash_in_slot, password, settings)
+    return await anyio.to_thread.run_sync(
+        hash_password, password, settings, limiter=hashing_slots()
+    )
 
 
 async def verify_password_in_thread(password: str, hashed: str, settings: Settings) -> bool:
     """Whether `password` matches `hashed`, checked in a worker thread."""
-    return await run_in_threadpool(_verify_in_slot, password, hashed, settings)
+    return await anyio.to_thread.run_sync(
+        verify_password, password, hashed, settings, limiter=hashing_slots()
+    )
