@@ -162,13 +162,6 @@ class SecurityHeadersMiddleware:
             raise
 
 
-# A Host header (RFC 9110 7.2): a name or IPv4 address, or an IPv6 address in brackets,
-# then an optional port. Anything else is refused: Starlette builds redirect URLs from
-# the header and falls back to the socket's own address (the container's) when it cannot.
-_HOST_HEADER = re.compile(r"(?P<name>[a-z0-9_.-]+|\[[0-9a-f:.]+\])(?::(?P<port>[0-9]{1,5}))?")
-MAX_PORT = 65_535
-
-
 class InternalErrorMiddleware:
     """The JSON 500 for an unexpected error, answered inside every other middleware so
     that it carries their headers too (CORS, security headers, the request id): a browser
@@ -216,6 +209,13 @@ class HeadAsGetMiddleware:
             await send(message)
 
         await self.app({**scope, "method": "GET"}, receive, send_without_body)
+
+
+# A Host header (RFC 9110 7.2): a name or IPv4 address, or an IPv6 address in brackets,
+# then an optional port. Anything else is refused: Starlette builds redirect URLs from
+# the header and falls back to the socket's own address (the container's) when it cannot.
+_HOST_HEADER = re.compile(r"(?P<name>[a-z0-9_.-]+|\[[0-9a-f:.]+\])(?::(?P<port>[0-9]{1,5}))?")
+MAX_PORT = 65_535
 
 
 def host_of(scope: Scope) -> str | None:

@@ -250,7 +250,7 @@ class Settings(CacheSettings, BaseSettings):
             return None
         return signing_key(self.webhook_secret.get_secret_value())
 
-    def signing_key(self) -> str:
+    def token_signing_key(self) -> str:
         """The key that signs access tokens: SECRET_KEY, or a random per-process key."""
         if self.secret_key is None:
             return _PROCESS_SECRET_KEY

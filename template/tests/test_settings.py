@@ -101,16 +101,16 @@ def test_without_secret_key_a_per_process_key_signs_tokens() -> None:
     first = make_settings(secret_key=None)
     second = make_settings(secret_key=None)
 
-    assert len(first.signing_key()) >= 32
-    assert first.signing_key() == second.signing_key()
-    assert make_settings(secret_key="x" * 40).signing_key() == "x" * 40
+    assert len(first.token_signing_key()) >= 32
+    assert first.token_signing_key() == second.token_signing_key()
+    assert make_settings(secret_key="x" * 40).token_signing_key() == "x" * 40
 
 
 def test_production_accepts_a_safe_configuration() -> None:
     settings = production()
 
     assert settings.docs_enabled is False
-    assert settings.signing_key() == PRODUCTION_SECRET_KEY
+    assert settings.token_signing_key() == PRODUCTION_SECRET_KEY
 
 
 def test_production_uses_strong_password_hashing() -> None:

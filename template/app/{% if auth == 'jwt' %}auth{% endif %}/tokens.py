@@ -17,7 +17,7 @@ def create_access_token(*, subject: str, settings: Settings, now: datetime | Non
         "iat": issued,
         "exp": issued + timedelta(minutes=settings.access_token_expire_minutes),
     }
-    return jwt.encode(claims, settings.signing_key(), algorithm=ALGORITHM)
+    return jwt.encode(claims, settings.token_signing_key(), algorithm=ALGORITHM)
 
 
 def read_access_token(token: str, settings: Settings) -> str:
@@ -25,7 +25,7 @@ def read_access_token(token: str, settings: Settings) -> str:
     try:
         claims = jwt.decode(
             token,
-            settings.signing_key(),
+            settings.token_signing_key(),
             algorithms=[ALGORITHM],
             options={"require": ["exp", "iat", "sub"]},
         )
