@@ -785,3 +785,20 @@ def test_update_data_names_an_unknown_question(runner: CliRunner, tmp_path: Path
     assert ends_with_an_error_line(result, 2), result.output
     assert "the template has no question named 'cache'" in result.output
     assert tree(project) == before
+
+
+def test_check_and_update_work_from_a_folder_of_the_project(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {})
+    release_next_version(repo)
+    monkeypatch.chdir(project / "app")
+
+    check = runner.invoke(app, ["check", "--json"])
+    result = runner.invoke(app, ["update", "--defaults"])
+
+    assert json.loads(check.output)["project"] == str(project)
+    assert result.exit_code == 0, result.output
+    assert (project / "NOTES.md").is_file()
+    assert not (project / "app" / "NOTES.md").exists()

@@ -126,8 +126,19 @@ def read_project(path: Path) -> Project:
     return Project(path=path, answers=answers)
 
 
+def project_root(path: Path) -> Path:
+    """The generated project `path` is in: `path` itself, or the nearest folder above it
+    with an answers file (run from `app/`, as git finds its repository)."""
+    start = path.absolute()
+    for folder in (start, *start.parents):
+        if (folder / ANSWERS_FILE).is_file():
+            return folder
+    return path
+
+
 def check_project(path: Path) -> Status:
     """The project's template version against the newest one available."""
+    path = project_root(path)
     project = read_project(path)
     with open_history(project.source) as history:
         return Status(
@@ -154,6 +165,7 @@ def update_project(
     `answers` change recorded answers (`--data redis=true`): the project is rendered
     again with them, on the newest version or, when it is there already, on its own.
     """
+    path = project_root(path)
     project = read_project(path)
     changed = {
         key: value for key, value in (answers or {}).items() if project.answers.get(key) != value
