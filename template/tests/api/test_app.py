@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.about import about
 from app.database import create_engine, get_session
@@ -207,6 +207,22 @@ def test_a_missing_table_is_a_500_not_a_503(
     assert response.status_code == 500
     assert "Retry-After" not in response.headers
     assert "Unhandled error on GET /missing-table" in caplog.text
+
+
+def test_a_violated_constraint_is_a_500_not_a_503(settings: Settings) -> None:
+    """A constraint the code did not expect to break is a bug, whatever the database."""
+    app = create_app(settings)
+    error = IntegrityError("INSERT INTO todos ...", {}, Exception("constraint failed"))
+
+    @app.get("/violates")
+    async def violates() -> None:
+        raise error
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/violates")
+
+    assert response.status_code == 500
+    assert "Retry-After" not in response.headers
 
 
 async def test_database_errors_never_show_the_values_sent(settings: Settings) -> None:
