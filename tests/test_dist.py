@@ -156,6 +156,7 @@ def test_upgrading_the_cli_is_enough_to_update_offline(tmp_path: Path) -> None:
         "current": "v0.1.0",
         "latest": "v0.2.0",
         "behind": True,
+        "ahead": False,
         "offline": True,
     }
     assert updated.returncode == 0, updated.stdout + updated.stderr
