@@ -432,6 +432,26 @@ def test_template_update_workflow_runs_newapi_check_and_opens_an_issue(rendered:
 
 
 @pytest.mark.skipif(shutil.which("jq") is None, reason="the workflow's script needs jq")
+def run_check_step(
+    rendered: Render, folder: Path, *, recorded: str, stand_in: str
+) -> tuple[subprocess.CompletedProcess[str], str]:
+    """The template-update workflow's check step as GitHub runs it, in `folder` (a project
+    whose answers record `recorded`), with `newapi check` replaced by `stand_in`. Returns
+    the run and what the step wrote to $GITHUB_OUTPUT."""
+    path = rendered(ci="github") / ".github" / "workflows" / "template-update.yml"
+    steps = load_yaml(path)["jobs"]["check"]["steps"]
+    script = next(step["run"] for step in steps if step.get("id") == "check")
+    script = script.replace('uvx --from "git+${source}" newapi check --json', stand_in)
+    (folder / ".copier-answers.yml").write_text(f"_src_path: {recorded}\n")
+    output = folder / "github_output"
+    output.touch()
+    ran = subprocess.run(
+        ["bash", "-e", "-c", script], cwd=folder, capture_output=True, text=True,
+        env={**os.environ, "GITHUB_OUTPUT": str(output)}, check=False,
+    )  # fmt: skip
+    return ran, output.read_text()
+
+
 @pytest.mark.parametrize(
     ("exit_code", "stdout", "outcome"),
     [
@@ -444,27 +464,19 @@ def test_template_update_workflow_runs_newapi_check_and_opens_an_issue(rendered:
 def test_template_update_check_opens_an_issue_only_when_behind(
     rendered: Render, tmp_path: Path, exit_code: int, stdout: str, outcome: str
 ) -> None:
-    path = rendered(ci="github") / ".github" / "workflows" / "template-update.yml"
-    steps = load_yaml(path)["jobs"]["check"]["steps"]
-    script = next(step["run"] for step in steps if step.get("id") == "check")
-    # The step as GitHub runs it, with `newapi check` replaced by a stand-in of known outcome.
+    # A stand-in for `newapi check` of known outcome.
     (tmp_path / "check.sh").write_text(f"printf %s {shlex.quote(stdout)}\nexit {exit_code}\n")
-    script = script.replace('uvx --from "git+${source}" newapi check --json', "sh check.sh")
-    (tmp_path / ".copier-answers.yml").write_text("_src_path: https://example.com/t.git\n")
-    output = tmp_path / "github_output"
-    output.touch()
 
-    ran = subprocess.run(
-        ["bash", "-e", "-c", script], cwd=tmp_path, capture_output=True, text=True,
-        env={**os.environ, "GITHUB_OUTPUT": str(output)}, check=False,
-    )  # fmt: skip
+    ran, output = run_check_step(
+        rendered, tmp_path, recorded="https://example.com/t.git", stand_in="sh check.sh"
+    )
 
     if outcome == "job fails":
         assert ran.returncode != 0
-        assert "behind=true" not in output.read_text()
+        assert "behind=true" not in output
     else:
         assert ran.returncode == 0, ran.stderr
-        assert output.read_text().strip() == outcome
+        assert output.strip() == outcome
 
 
 @pytest.mark.parametrize(
@@ -480,22 +492,10 @@ def test_template_update_check_runs_newapi_from_the_recorded_source(
     rendered: Render, tmp_path: Path, recorded: str, fetched: str
 ) -> None:
     """`copier copy gh:newapi-dev/newapi` records the shorthand, which uvx cannot fetch."""
-    path = rendered(ci="github") / ".github" / "workflows" / "template-update.yml"
-    steps = load_yaml(path)["jobs"]["check"]["steps"]
-    script = next(step["run"] for step in steps if step.get("id") == "check")
-    # `newapi check` replaced by a stand-in that writes down what uvx would fetch.
-    script = script.replace(
-        'uvx --from "git+${source}" newapi check --json',
-        'printf %s "git+${source}" | tee fetched.txt',
-    )
-    (tmp_path / ".copier-answers.yml").write_text(f"_src_path: {recorded}\n")
-    output = tmp_path / "github_output"
-    output.touch()
+    # A stand-in for `newapi check` that writes down what uvx would fetch.
+    stand_in = 'printf %s "git+${source}" | tee fetched.txt'
 
-    ran = subprocess.run(
-        ["bash", "-e", "-c", script], cwd=tmp_path, capture_output=True, text=True,
-        env={**os.environ, "GITHUB_OUTPUT": str(output)}, check=False,
-    )  # fmt: skip
+    ran, _ = run_check_step(rendered, tmp_path, recorded=recorded, stand_in=stand_in)
 
     assert ran.returncode == 0, ran.stderr
     assert (tmp_path / "fetched.txt").read_text() == fetched

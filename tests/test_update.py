@@ -552,14 +552,29 @@ def offline_history(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("NEWAPI_TEMPLATE_HISTORY", str(bundle))
 
 
+def behind_offline(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **recorded: str
+) -> Path:
+    """A project made at v1.0.0 whose answers record `recorded`, a v1.1.0 release, and
+    no network: the history newapi has is the bundled one."""
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {})
+    record(project, **recorded)
+    release_next_version(repo)
+    offline_history(repo, tmp_path, monkeypatch)
+    return project
+
+
 def test_update_names_a_recorded_version_the_history_lacks(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    repo = make_template(tmp_path)
-    project = create(runner, repo, tmp_path / "svc", {})
-    record(project, _src_path="https://github.com/newapi-dev/newapi.git", _commit="v0.3.0")
-    release_next_version(repo)
-    offline_history(repo, tmp_path, monkeypatch)
+    project = behind_offline(
+        runner,
+        tmp_path,
+        monkeypatch,
+        _src_path="https://github.com/newapi-dev/newapi.git",
+        _commit="v0.3.0",
+    )
     before = tree(project)
 
     result = runner.invoke(app, ["update", str(project), "--defaults"])
@@ -575,11 +590,10 @@ def test_update_from_an_unreachable_source_is_an_error_line(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Another template's source, unreachable: newapi's bundled history is no stand-in."""
-    repo = make_template(tmp_path)
-    project = create(runner, repo, tmp_path / "svc", {})
-    record(project, _src_path="git+https://newapi.invalid/newapi.git")  # never resolves
-    release_next_version(repo)
-    offline_history(repo, tmp_path, monkeypatch)
+    # A source that never resolves.
+    project = behind_offline(
+        runner, tmp_path, monkeypatch, _src_path="git+https://newapi.invalid/newapi.git"
+    )
     before = tree(project)
 
     result = runner.invoke(app, ["update", str(project), "--defaults"])
@@ -601,11 +615,7 @@ def test_offline_update_of_a_shorthand_source_uses_the_bundled_history(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, recorded: str
 ) -> None:
     """`copier copy gh:newapi-dev/newapi` records the shorthand; Copier hands git the URL."""
-    repo = make_template(tmp_path)
-    project = create(runner, repo, tmp_path / "svc", {})
-    record(project, _src_path=recorded)
-    release_next_version(repo)
-    offline_history(repo, tmp_path, monkeypatch)
+    project = behind_offline(runner, tmp_path, monkeypatch, _src_path=recorded)
 
     result = runner.invoke(app, ["update", str(project), "--defaults"])
 

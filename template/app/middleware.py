@@ -116,9 +116,7 @@ class RequestLoggingMiddleware:
 
 
 class SecurityHeadersMiddleware:
-    """Security headers on every response, and a JSON 500 that also carries them for an
-    error raised by the middleware inside this one (InternalErrorMiddleware answers the
-    app's own errors, further in).
+    """Security headers on every response.
 
     HSTS only when the request came over HTTPS (uvicorn's --proxy-headers sets the
     scheme from the proxy's X-Forwarded-Proto), or always with HSTS_ALWAYS: browsers
@@ -136,12 +134,9 @@ class SecurityHeadersMiddleware:
             return
         docs_page = self.docs_enabled and scope["path"] in DOCS_PATHS
         hsts = self.hsts_always or scope.get("scheme") == "https"
-        started = False
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal started
             if message["type"] == "http.response.start":
-                started = True
                 headers = MutableHeaders(scope=message)
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 headers.setdefault("Referrer-Policy", "no-referrer")
@@ -151,21 +146,15 @@ class SecurityHeadersMiddleware:
                     headers.setdefault("Strict-Transport-Security", HSTS)
             await send(message)
 
-        try:
-            await self.app(scope, receive, send_with_headers)
-        except Exception:
-            # Raised before any answer (by the host check, CORS or the body limit).
-            # Starlette's ServerErrorMiddleware (outside every middleware) still runs the
-            # registered handler, which logs; its own 500 would go out without headers.
-            if not started:
-                await send_error(send_with_headers, AppError, "Internal server error")
-            raise
+        await self.app(scope, receive, send_with_headers)
 
 
 class InternalErrorMiddleware:
-    """The JSON 500 for an unexpected error, answered inside every other middleware so
-    that it carries their headers too (CORS, security headers, the request id): a browser
-    app can then read it. The error still reaches Starlette's handler, which logs it."""
+    """The JSON 500 for an unexpected error, when nothing was answered yet. It stands
+    inside every other middleware, so the 500 carries their headers too (CORS, security
+    headers, the request id) and browser code can read it; and once more just inside the
+    security headers, for an error raised by the middleware in between. The error still
+    reaches Starlette's handler, which logs it (its own 500 would carry no headers)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -313,8 +302,8 @@ class BodySizeLimitMiddleware:
 def configure_middleware(app: FastAPI, settings: Settings) -> None:
     """Add middleware according to settings (the last added runs first).
 
-    Outermost first: request id, security headers, host check, CORS, body size limit,
-    request logging (DEBUG only), HEAD as GET, the JSON 500, then the app.
+    Outermost first: request id, security headers, the JSON 500, host check, CORS, body
+    size limit, request logging (DEBUG only), HEAD as GET, the JSON 500 again, the app.
     """
     app.add_middleware(InternalErrorMiddleware)
     app.add_middleware(HeadAsGetMiddleware)
@@ -333,6 +322,7 @@ def configure_middleware(app: FastAPI, settings: Settings) -> None:
             expose_headers=[REQUEST_ID_HEADER, "Retry-After", "WWW-Authenticate"],
         )
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
+    app.add_middleware(InternalErrorMiddleware)  # for errors of the host check, CORS, body limit
     app.add_middleware(
         SecurityHeadersMiddleware,
         docs_enabled=settings.docs_enabled,
