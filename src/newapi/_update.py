@@ -91,7 +91,8 @@ class UpdateResult:
     up_to_date: bool = False
     ahead: bool = False  # up_to_date, on a template commit after the newest release
     conflicts: list[tuple[str, str]] = field(default_factory=list)  # (path, kind)
-    # What happened to uv.lock after pyproject.toml changed (None: pyproject.toml did not).
+    # What happened (or, with --pretend, would happen) to uv.lock after pyproject.toml
+    # changed (None: pyproject.toml did not).
     lock: str | None = None
     # --pretend: what the update would do to each file (path, change), nothing written.
     preview: list[tuple[str, str]] = field(default_factory=list)
@@ -211,6 +212,11 @@ def update_project(
                 result.preview = _preview_update(
                     history, project, target, defaults, interactive, changed
                 )
+                if "pyproject.toml" in dict(result.preview) and (path / "uv.lock").is_file():
+                    result.lock = (
+                        "pyproject.toml would change: the update would then run `uv lock` "
+                        "to update uv.lock."
+                    )
             else:
                 try:
                     _run_copier_update(history, path, target, defaults, interactive, changed)
@@ -541,6 +547,8 @@ def update_report(result: UpdateResult) -> RenderableType:
                     "such files): after the update, `git checkout HEAD -- PATH` restores one."
                 )
             )
+        if result.lock is not None:
+            parts.append(Text(result.lock))
         parts.append(Text("Pretend mode: nothing was written."))
         return Group(*parts)
     conflicts = [(name, kind) for name, kind in result.conflicts if kind != DELETED_EDIT]
