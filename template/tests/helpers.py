@@ -19,9 +19,10 @@ from factory.base import Factory
 from fastapi import FastAPI
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from app.database import Base
+from app.database import Base, get_session
 from app.factory import create_app
 from app.settings import Settings
 
@@ -94,6 +95,25 @@ def override(app: FastAPI, dependency: Callable[..., Any], value: object) -> Non
         return value
 
     app.dependency_overrides[dependency] = overridden
+
+
+def override_session(app: FastAPI, session: AsyncSession) -> None:
+    """Make `get_session` give every request `session` (the test's rolled-back one).
+
+    A request's own session is discarded when the request fails; this one is shared, so
+    after a database error it is rolled back (to the savepoint of its last commit): the
+    next request, or a replay of a failing Schemathesis example, gets a working session
+    instead of PendingRollbackError or "current transaction is aborted".
+    """
+
+    async def overridden() -> AsyncIterator[AsyncSession]:
+        try:
+            yield session
+        except SQLAlchemyError:
+            await session.rollback()
+            raise
+
+    app.dependency_overrides[get_session] = overridden
 
 
 def verified_webhook(request: httpx.Request, secret: str) -> object:
