@@ -323,6 +323,9 @@ def test_fly_toml_validates_and_has_what_fly_needs(
     service = config["http_service"]
     assert env["ENVIRONMENT"] == "production"
     assert env["PORT"] == str(service["internal_port"])
+    # Fly's proxy appends the app's own IP to X-Forwarded-For: the client's address must
+    # come from the header it sets to that address (or every client shares one IP).
+    assert env["CLIENT_IP_HEADER"] == "Fly-Client-IP"
     assert service["force_https"] is True
     assert service["auto_stop_machines"] in {"stop", "suspend"}
     assert service["auto_start_machines"] is True
