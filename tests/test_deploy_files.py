@@ -93,6 +93,15 @@ def graceful_timeout(dockerfile: Dockerfile) -> int:
     return int(option_value(uvicorn_argv(cmd_script(dockerfile)), "--timeout-graceful-shutdown"))
 
 
+# How long Fly's proxy keeps an idle connection to the service, the longest of the
+# platforms': uvicorn must keep idle connections open longer, so the proxy closes first.
+PROXY_IDLE_TIMEOUT_SECONDS = 60
+
+
+def keep_alive_timeout(argv: list[str]) -> int:
+    return int(option_value(argv, "--timeout-keep-alive"))
+
+
 def load_yaml(path: Path) -> Any:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
@@ -191,6 +200,9 @@ def test_dockerfile_cmd_serves_the_factory_and_drains_on_sigterm(
         trusted
     )
     assert 0 < graceful_timeout(dockerfile) <= 25
+    # Idle connections outlive the proxies' own keep-alive (Fly's 60 s): uvicorn's 5 s
+    # default closes connections the proxy is about to reuse, a 502 for that request.
+    assert keep_alive_timeout(argv) > PROXY_IDLE_TIMEOUT_SECONDS
 
     options, check = dockerfile.healthcheck()
     assert check[:2] == ["python", "-c"], "the health check needs no curl in a slim image"
@@ -323,6 +335,9 @@ def test_fly_toml_validates_and_has_what_fly_needs(
     service = config["http_service"]
     assert env["ENVIRONMENT"] == "production"
     assert env["PORT"] == str(service["internal_port"])
+    # Fly's proxy appends the app's own IP to X-Forwarded-For: the client's address must
+    # come from the header it sets to that address (or every client shares one IP).
+    assert env["CLIENT_IP_HEADER"] == "Fly-Client-IP"
     assert service["force_https"] is True
     assert service["auto_stop_machines"] in {"stop", "suspend"}
     assert service["auto_start_machines"] is True
@@ -879,8 +894,14 @@ def test_deploy_files_for_sqlite_and_redis_validate(
         fly_app = shlex.split(fly["processes"]["app"])
         assert fly_app[:2] == ["/bin/sh", "-c"]
         assert fly_app[2].startswith(f"{MIGRATION_COMMAND} && exec uvicorn {APP_TARGET} ")
+        fly_serve = uvicorn_argv(fly_app[2].removeprefix(f"{MIGRATION_COMMAND} && "))
+        assert keep_alive_timeout(fly_serve) == keep_alive_timeout(uvicorn_argv(script))
         railway = json.loads((project / "railway.json").read_text(encoding="utf-8"))["deploy"]
         assert railway["numReplicas"] == 1
         assert "--workers 1" in railway["startCommand"]
+        railway_serve = uvicorn_argv(
+            shlex.split(railway["startCommand"])[2].removeprefix(f"{MIGRATION_COMMAND} && ")
+        )
+        assert keep_alive_timeout(railway_serve) == keep_alive_timeout(uvicorn_argv(script))
         assert uvicorn_argv(script)[1] == APP_TARGET
         assert " ".join(services["migrate"]["command"]) == MIGRATION_COMMAND

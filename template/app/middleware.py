@@ -4,6 +4,7 @@ Plain ASGI classes (no `BaseHTTPMiddleware`): they see every response, including
 errors other middleware answer with, and stream response bodies through untouched.
 """
 
+import ipaddress
 import json
 import logging
 import re
@@ -85,6 +86,32 @@ class RequestIdMiddleware:
         # Reset only when the app returned: an error goes on to Starlette's
         # ServerErrorMiddleware, outside this one, whose handler logs it with this id.
         request_id_var.reset(token)
+
+
+class ClientIpHeaderMiddleware:
+    """The client's address from one header its platform's proxy sets (CLIENT_IP_HEADER,
+    e.g. Fly's `Fly-Client-IP`), for proxies that append an address of their own after
+    the client's in X-Forwarded-For: uvicorn would take that one, the same for every
+    client. The value must be one IP address; anything else leaves the address alone.
+
+    Set only where that proxy is the only way in and always overwrites the header:
+    anyone else reaching the port could write it and choose their address."""
+
+    def __init__(self, app: ASGIApp, *, header: str) -> None:
+        self.app = app
+        self.header = header
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in {"http", "websocket"}:
+            value = Headers(scope=scope).get(self.header, "").strip()
+            try:
+                address = ipaddress.ip_address(value)
+            except ValueError:
+                pass
+            else:
+                # In place: uvicorn's access log reads the same scope.
+                scope["client"] = (str(address), 0)
+        await self.app(scope, receive, send)
 
 
 class RequestLoggingMiddleware:
@@ -302,8 +329,9 @@ class BodySizeLimitMiddleware:
 def configure_middleware(app: FastAPI, settings: Settings) -> None:
     """Add middleware according to settings (the last added runs first).
 
-    Outermost first: request id, security headers, the JSON 500, host check, CORS, body
-    size limit, request logging (DEBUG only), HEAD as GET, the JSON 500 again, the app.
+    Outermost first: client address (CLIENT_IP_HEADER only), request id, security
+    headers, the JSON 500, host check, CORS, body size limit, request logging (DEBUG
+    only), HEAD as GET, the JSON 500 again, the app.
     """
     app.add_middleware(InternalErrorMiddleware)
     app.add_middleware(HeadAsGetMiddleware)
@@ -329,3 +357,5 @@ def configure_middleware(app: FastAPI, settings: Settings) -> None:
         hsts_always=settings.hsts_always,
     )
     app.add_middleware(RequestIdMiddleware)
+    if settings.client_ip_header:
+        app.add_middleware(ClientIpHeaderMiddleware, header=settings.client_ip_header)

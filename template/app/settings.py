@@ -111,6 +111,9 @@ class Settings(CacheSettings, BaseSettings):
     # Strict-Transport-Security goes on HTTPS requests (as the proxy headers tell);
     # true: on every response, for a proxy that does not say the request was HTTPS.
     hsts_always: bool = False
+    # A header holding the client's IP, set by the platform's proxy on every request
+    # (Fly.io: Fly-Client-IP); unset: uvicorn's X-Forwarded-For (FORWARDED_ALLOW_IPS).
+    client_ip_header: str | None = Field(default=None, pattern=r"^[A-Za-z0-9-]+$")
     # Larger request bodies get 413, whether or not they announce their length.
     max_body_bytes: int = Field(default=1_048_576, ge=1)
 

@@ -9,6 +9,7 @@ API answers with 502.
 
 import asyncio
 import json
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Mapping
@@ -28,6 +29,8 @@ from app.state import get_webhook_slots
 # up 4 of the pool's 15 connections, never all of them. (SQLite has no row locks: a
 # delivery holds the database's one write lock, and other requests wait for it meanwhile.)
 MAX_CONCURRENT_DELIVERIES = 4
+
+logger = logging.getLogger(__name__)
 
 
 def delivery_slots() -> asyncio.Semaphore:
@@ -88,18 +91,27 @@ class WebhookSender:
         try:
             response = await self._client.post(self._url, content=body, headers=headers)
             response.raise_for_status()
-        except httpx.TimeoutException as exc:
-            msg = "The webhook receiver did not answer in time"
+        except httpx.HTTPError as exc:
+            msg = failure_message(exc)
+            # The API's answer says only 502: the cause goes to the log, for whoever is on
+            # call. Not the URL (its path or query may hold the receiver's token), nor a
+            # traceback (httpx's status errors repeat the URL).
+            cause = type(exc).__name__
+            if not isinstance(exc, httpx.HTTPStatusError):
+                cause = f"{cause}: {exc}"
+            logger.warning("Webhook %s not delivered: %s (%s)", event, msg, cause)
             raise UpstreamError(msg) from exc
-        except httpx.HTTPStatusError as exc:
-            msg = f"The webhook receiver answered {exc.response.status_code}"
-            raise UpstreamError(msg) from exc
-        except httpx.TransportError as exc:
-            msg = "The webhook receiver could not be reached"
-            raise UpstreamError(msg) from exc
-        except httpx.HTTPError as exc:  # an answer that cannot be read (bad encoding)
-            msg = "The webhook receiver's answer could not be read"
-            raise UpstreamError(msg) from exc
+
+
+def failure_message(exc: httpx.HTTPError) -> str:
+    """What the 502 says about a failed delivery."""
+    if isinstance(exc, httpx.TimeoutException):
+        return "The webhook receiver did not answer in time"
+    if isinstance(exc, httpx.HTTPStatusError):
+        return f"The webhook receiver answered {exc.response.status_code}"
+    if isinstance(exc, httpx.TransportError):
+        return "The webhook receiver could not be reached"
+    return "The webhook receiver's answer could not be read"  # e.g. a bad encoding
 
 
 async def get_webhook_sender(

@@ -11,7 +11,12 @@ from alembic import context
 from sqlalchemy import Connection, make_url
 
 from app.database import Base, import_models
-from app.dialect import ALEMBIC_URL_HINT, check_foreign_keys, create_migration_engine
+from app.dialect import (
+    ALEMBIC_URL_HINT,
+    check_foreign_keys,
+    create_migration_engine,
+    lock_migrations,
+)
 from app.settings import Settings
 
 config = context.config
@@ -63,6 +68,9 @@ def do_run_migrations(connection: Connection) -> None:
         transactional_ddl=True,
     )
     with context.begin_transaction():
+        # Before Alembic reads the current version: a run waiting here finds the other's
+        # migrations applied once it gets the lock.
+        lock_migrations(connection)
         context.run_migrations()
         check_foreign_keys(connection)
 

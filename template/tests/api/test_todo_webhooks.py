@@ -165,6 +165,7 @@ async def test_a_failing_receiver_is_a_502_and_nothing_is_saved(
     make_todo: MakeTodo,
     db_session: AsyncSession,
     httpx_mock: HTTPXMock,
+    caplog: pytest.LogCaptureFixture,
     failure: dict[str, object],
     detail: str,
 ) -> None:
@@ -183,6 +184,11 @@ async def test_a_failing_receiver_is_a_502_and_nothing_is_saved(
 
     assert response.status_code == 502
     assert response.json() == {"detail": detail, "code": "upstream_error"}
+    # The cause is in the log for whoever is on call, without the receiver's URL.
+    (record,) = [record for record in caplog.records if record.name == "app.webhooks"]
+    assert record.levelname == "WARNING"
+    assert f"Webhook todo.completed not delivered: {detail}" in record.getMessage()
+    assert "hooks.example.com" not in caplog.text
     saved = await db_session.get(Todo, todo_id, populate_existing=True)
     assert saved is not None
     assert (saved.title, saved.done) == ("Ship it", False)
