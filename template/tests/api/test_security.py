@@ -189,6 +189,25 @@ class TestBodyLimit:
 
         assert response.status_code == 201
 
+    @pytest.mark.parametrize("streamed", [False, True], ids=["declared", "streamed"])
+    async def test_a_body_of_exactly_the_limit_is_read(
+        self, todos_async_client: httpx.AsyncClient, streamed: bool
+    ) -> None:
+        body = b'{"title":"' + b"x" * (self.LIMIT - 12) + b'"}'
+        assert len(body) == self.LIMIT
+
+        async def chunks() -> AsyncIterator[bytes]:
+            yield body[:20]
+            yield body[20:]
+
+        response = await todos_async_client.post(
+            "/todos",
+            content=chunks() if streamed else body,
+            headers={"Content-Type": "application/json"},
+        )
+
+        assert response.status_code == 201
+
     async def test_a_declared_length_over_the_limit_is_413(
         self, todos_async_client: httpx.AsyncClient, too_large: dict[str, str]
     ) -> None:
