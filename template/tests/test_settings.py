@@ -128,7 +128,11 @@ def test_production_uses_strong_password_hashing() -> None:
     ("overrides", "message"),
     [
         pytest.param({"secret_key": None}, "SECRET_KEY is required", id="no-secret-key"),
-        pytest.param({"secret_key": "short"}, "SECRET_KEY must be at least 32", id="short-key"),
+        pytest.param(
+            {"secret_key": PRODUCTION_SECRET_KEY[:31]},
+            "SECRET_KEY must be at least 32",
+            id="31-character-key",
+        ),
         pytest.param(
             {"secret_key": "change-me-to-a-long-random-string-of-characters"},
             "SECRET_KEY is a placeholder",
@@ -165,6 +169,21 @@ def test_production_uses_strong_password_hashing() -> None:
 def test_production_refuses_unsafe_settings(overrides: dict[str, object], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         production(**overrides)
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        pytest.param("access_token_expire_minutes", 0, id="tokens-expired-at-once"),
+        pytest.param("access_token_expire_minutes", 60 * 24 * 30 + 1, id="tokens-over-30-days"),
+        pytest.param("http_timeout_seconds", 0, id="no-time-to-answer"),
+        pytest.param("http_timeout_seconds", 61, id="timeout-over-a-minute"),
+        pytest.param("max_body_bytes", 0, id="no-body-at-all"),
+    ],
+)
+def test_numbers_out_of_their_range_are_refused(setting: str, value: int) -> None:
+    with pytest.raises(ValidationError, match=setting):
+        make_settings(**{setting: value})
 
 
 def test_production_signs_webhooks_with_webhook_secret() -> None:

@@ -34,6 +34,8 @@ def test_secrets_of_24_to_64_bytes_are_keys(size: int) -> None:
     [
         pytest.param(whsec(32).removeprefix("whsec_"), id="no-prefix"),
         pytest.param("whsec_not base64!", id="not-base64"),
+        # A lenient decoder would skip the stray character and find 32 bytes.
+        pytest.param(whsec(32).replace("whsec_", "whsec_!"), id="stray-character"),
         pytest.param(whsec(16), id="too-short"),
         pytest.param(whsec(65), id="too-long"),
         pytest.param("whsec_", id="empty"),

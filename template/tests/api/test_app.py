@@ -43,6 +43,23 @@ def test_openapi_describes_the_project(app: FastAPI) -> None:
     assert (info["title"], info["version"]) == (about().name, about().version)
 
 
+def test_every_operation_documents_the_database_outage(app: FastAPI) -> None:
+    """Any route can find the database down: clients generated from the schema expect
+    the 503 (and its Retry-After) everywhere."""
+    operations = [
+        (method.upper(), path, operation)
+        for path, methods in app.openapi()["paths"].items()
+        for method, operation in methods.items()
+    ]
+
+    assert operations
+    assert [
+        (method, path)
+        for method, path, operation in operations
+        if "503" not in operation["responses"]
+    ] == []
+
+
 def test_production_hides_the_docs(settings: Settings) -> None:
     app = create_app(replace_settings(settings, **PRODUCTION))
 
@@ -90,6 +107,19 @@ class TestCors:
 
         assert response.status_code == 200
         assert response.headers["Access-Control-Allow-Origin"] == self.ORIGIN
+        assert response.headers["Access-Control-Allow-Credentials"] == "true"
+
+    @pytest.mark.parametrize("method", ["PATCH", "DELETE"])
+    async def test_browsers_may_change_and_delete(
+        self, async_client: httpx.AsyncClient, method: str
+    ) -> None:
+        response = await async_client.options(
+            "/todos/1",
+            headers={"Origin": self.ORIGIN, "Access-Control-Request-Method": method},
+        )
+
+        assert response.status_code == 200
+        assert method in response.headers["Access-Control-Allow-Methods"].split(", ")
 
     def test_server_errors_carry_cors_headers(self, settings: Settings) -> None:
         """A browser app can read a 500 (and its request id, to quote) only with them."""
@@ -106,6 +136,18 @@ class TestCors:
         response = await async_client.get("/health", headers={"Origin": "https://evil.example"})
 
         assert "Access-Control-Allow-Origin" not in response.headers
+
+
+class TestCorsWithoutCredentials:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return replace_settings(settings, cors_origins=["*"], cors_allow_credentials=False)
+
+    async def test_browsers_do_not_send_cookies(self, async_client: httpx.AsyncClient) -> None:
+        response = await async_client.get("/health", headers={"Origin": TestCors.ORIGIN})
+
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+        assert "Access-Control-Allow-Credentials" not in response.headers
 
 
 async def test_no_cors_headers_without_allowed_origins(async_client: httpx.AsyncClient) -> None:

@@ -7,6 +7,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.factory import create_app
+from app.settings import Settings
+from tests.helpers import replace_settings
+
 
 async def test_async_client_runs_the_lifespan(
     async_client: httpx.AsyncClient, app: FastAPI
@@ -19,6 +23,13 @@ async def test_async_client_runs_the_lifespan(
 def test_sync_client_runs_the_lifespan(client: TestClient, app: FastAPI) -> None:
     assert isinstance(app.state.engine, AsyncEngine)
     assert not app.state.http_client.is_closed
+
+
+async def test_the_http_client_waits_http_timeout_seconds(settings: Settings) -> None:
+    app = create_app(replace_settings(settings, http_timeout_seconds=1.5))
+
+    async with LifespanManager(app):
+        assert app.state.http_client.timeout == httpx.Timeout(1.5)
 
 
 async def test_shutdown_closes_the_engine_and_the_http_client(

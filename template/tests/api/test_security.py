@@ -7,11 +7,13 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
 
 from app.factory import create_app
 from app.middleware import API_CSP, DOCS_CSP, HSTS
 from app.settings import Settings
+from tests.fixtures.clients import BASE_URL
 from tests.helpers import PRODUCTION_SECRET_KEY, app_with_a_failing_route, replace_settings
 
 INVALID_HOST = {"detail": "Invalid host header", "code": "invalid_host"}
@@ -189,6 +191,25 @@ class TestBodyLimit:
 
         assert response.status_code == 201
 
+    @pytest.mark.parametrize("streamed", [False, True], ids=["declared", "streamed"])
+    async def test_a_body_of_exactly_the_limit_is_read(
+        self, todos_async_client: httpx.AsyncClient, streamed: bool
+    ) -> None:
+        body = b'{"title":"' + b"x" * (self.LIMIT - 12) + b'"}'
+        assert len(body) == self.LIMIT
+
+        async def chunks() -> AsyncIterator[bytes]:
+            yield body[:20]
+            yield body[20:]
+
+        response = await todos_async_client.post(
+            "/todos",
+            content=chunks() if streamed else body,
+            headers={"Content-Type": "application/json"},
+        )
+
+        assert response.status_code == 201
+
     async def test_a_declared_length_over_the_limit_is_413(
         self, todos_async_client: httpx.AsyncClient, too_large: dict[str, str]
     ) -> None:
@@ -260,6 +281,28 @@ async def test_head_is_get_without_the_body(async_client: httpx.AsyncClient, url
     assert head.headers["content-length"] == get.headers["content-length"]
     assert head.headers["content-type"] == get.headers["content-type"]
     assert_security_headers(head.headers)
+
+
+async def test_head_sends_no_body_from_the_app(app: FastAPI) -> None:
+    """httpx drops a HEAD response's body before the test above can see one: here the
+    messages the app sends are read as the server gets them."""
+    body = b""
+
+    async def recording(scope: Scope, receive: Receive, send: Send) -> None:
+        async def record(message: Message) -> None:
+            nonlocal body
+            if message["type"] == "http.response.body":
+                body += message.get("body", b"")
+            await send(message)
+
+        await app(scope, receive, record)
+
+    transport = httpx.ASGITransport(recording)
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
+        response = await client.head("/openapi.json")
+
+    assert response.status_code == 200
+    assert body == b""
 
 
 def test_production_builds_with_allowed_hosts_only(settings: Settings) -> None:

@@ -129,7 +129,7 @@ async def test_the_schema_offers_no_null_where_null_is_refused(
 
 
 async def test_a_lone_surrogate_is_a_422_not_a_500(todos_async_client: httpx.AsyncClient) -> None:
-    # Valid JSON that no UTF-8 text can hold; the 422 echoes it back, escaped.
+    # Valid JSON that no UTF-8 text can hold; the 422 leaves out the input that holds it.
     response = await todos_async_client.post(
         "/todos", content=b'{"title": "a\\ud800b"}', headers={"Content-Type": "application/json"}
     )
