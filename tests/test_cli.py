@@ -355,6 +355,23 @@ def test_options_lists_every_question(runner: CliRunner) -> None:
     assert "true, false" in result.output
 
 
+@pytest.mark.parametrize(
+    ("running", "shown"), [("3.12", "3.12 (this interpreter)"), ("3.14", "3.13 (nearest to 3.14)")]
+)
+def test_options_says_when_the_python_default_is_not_this_interpreter(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, running: str, shown: str
+) -> None:
+    from newapi import _template
+
+    monkeypatch.setattr(_template, "running_python_version", lambda: running)
+    monkeypatch.setenv("COLUMNS", "200")  # one line per question
+
+    result = runner.invoke(app, ["options"])
+
+    row = next(line for line in result.output.splitlines() if "python_version" in line)
+    assert shown in row
+
+
 @pytest.mark.usefixtures("in_tmp")
 def test_debug_shows_the_traceback(runner: CliRunner) -> None:
     plain = runner.invoke(app, ["create", "1x", *FAST])

@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 from rich.table import Table
 
+from newapi import _template
 from newapi._errors import UsageError
 from newapi._template import Question, default_python_version, questions
 
@@ -94,7 +95,9 @@ def options_table() -> Table:
     table.add_column("help")
     for q in questions():
         if q.name == "python_version":
-            default = f"{default_python_version()} (this interpreter)"
+            default, running = default_python_version(), _template.running_python_version()
+            # On a Python the template does not support (3.14), the nearest one it does.
+            default += " (this interpreter)" if default == running else f" (nearest to {running})"
         elif q.derived:
             default = "(derived from the name)"
         elif q.multiselect:

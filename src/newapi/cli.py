@@ -181,7 +181,10 @@ def create(
     author_email: Annotated[str | None, typer.Option(help="Author e-mail.")] = None,
     python_version: Annotated[
         str | None,
-        typer.Option(help="Python version of the project (default: this interpreter's)."),
+        typer.Option(
+            help="Python version of the project (default: this interpreter's, or the "
+            "nearest of 3.11-3.13)."
+        ),
     ] = None,
     database: Annotated[
         str | None, typer.Option(help="Database: postgresql or sqlite (one machine, a file).")
