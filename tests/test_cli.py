@@ -355,6 +355,22 @@ def test_options_lists_every_question(runner: CliRunner) -> None:
     assert "true, false" in result.output
 
 
+def test_create_help_gives_copier_yml_defaults(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newapi._template import questions
+
+    monkeypatch.setenv("COLUMNS", "400")  # each help text on one line
+    result = runner.invoke(app, ["create", "--help"])
+
+    lines = {line.split()[1]: line for line in result.output.splitlines() if "│ --" in line}
+    for q in questions():
+        if q.name in {"database", "auth", "ci"}:
+            assert f"default: {q.default}." in lines[f"--{q.name}"], q.name
+    assert "default: both." in lines["--deploy"]
+    assert [d for q in questions() if q.name == "deploy" for d in q.default] == ["fly", "railway"]
+
+
 @pytest.mark.parametrize(
     ("running", "shown"), [("3.12", "3.12 (this interpreter)"), ("3.14", "3.13 (nearest to 3.14)")]
 )

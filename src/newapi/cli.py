@@ -187,9 +187,14 @@ def create(
         ),
     ] = None,
     database: Annotated[
-        str | None, typer.Option(help="Database: postgresql or sqlite (one machine, a file).")
+        str | None,
+        typer.Option(
+            help="Database: postgresql or sqlite (one machine, a file); default: postgresql."
+        ),
     ] = None,
-    auth: Annotated[str | None, typer.Option(help="Authentication: jwt or none.")] = None,
+    auth: Annotated[
+        str | None, typer.Option(help="Authentication: jwt or none; default: jwt.")
+    ] = None,
     redis: Annotated[
         bool | None,
         typer.Option(
@@ -199,9 +204,13 @@ def create(
     ] = None,
     deploy: Annotated[
         list[str] | None,
-        typer.Option(help="Deploy target, repeatable: fly, railway; `none` for neither."),
+        typer.Option(
+            help="Deploy target, repeatable: fly, railway; `none` for neither; default: both."
+        ),
     ] = None,
-    ci: Annotated[str | None, typer.Option(help="CI workflow: github or none.")] = None,
+    ci: Annotated[
+        str | None, typer.Option(help="CI workflow: github or none; default: github.")
+    ] = None,
     data: Annotated[
         list[str] | None,
         typer.Option("--data", "-d", help="Set any answer: KEY=VALUE (repeatable)."),
