@@ -88,7 +88,10 @@ def _parse_bool(question: Question, raw: str) -> bool:
 
 def options_table() -> Table:
     """Every question, its choices and default, as `newapi options` prints them."""
-    table = Table(title="Template questions (flags: --KEY VALUE, or --data KEY=VALUE)")
+    table = Table(
+        title="Template questions (newapi create flags: --python-version 3.12, --no-redis; "
+        "or --data KEY=VALUE)"
+    )
     table.add_column("question", style="bold")
     table.add_column("choices")
     table.add_column("default")
