@@ -323,7 +323,7 @@ def update(
     ] = None,
     debug: Debug = False,
 ) -> None:
-    """Pull template changes into a generated project; report every conflict."""
+    """Pull template changes into a generated project; report every conflict, exit 1 if any."""
     with _exit_on_error(debug):
         from newapi._answers import parse_data
         from newapi._progress import Steps
