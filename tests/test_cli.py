@@ -355,6 +355,39 @@ def test_options_lists_every_question(runner: CliRunner) -> None:
     assert "true, false" in result.output
 
 
+def test_create_help_gives_copier_yml_defaults(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newapi._template import questions
+
+    monkeypatch.setenv("COLUMNS", "400")  # each help text on one line
+    result = runner.invoke(app, ["create", "--help"])
+
+    lines = {line.split()[1]: line for line in result.output.splitlines() if "│ --" in line}
+    for q in questions():
+        if q.name in {"database", "auth", "ci"}:
+            assert f"default: {q.default}." in lines[f"--{q.name}"], q.name
+    assert "default: both." in lines["--deploy"]
+    assert [d for q in questions() if q.name == "deploy" for d in q.default] == ["fly", "railway"]
+
+
+@pytest.mark.parametrize(
+    ("running", "shown"), [("3.12", "3.12 (this interpreter)"), ("3.14", "3.13 (nearest to 3.14)")]
+)
+def test_options_says_when_the_python_default_is_not_this_interpreter(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, running: str, shown: str
+) -> None:
+    from newapi import _template
+
+    monkeypatch.setattr(_template, "running_python_version", lambda: running)
+    monkeypatch.setenv("COLUMNS", "200")  # one line per question
+
+    result = runner.invoke(app, ["options"])
+
+    row = next(line for line in result.output.splitlines() if "python_version" in line)
+    assert shown in row
+
+
 @pytest.mark.usefixtures("in_tmp")
 def test_debug_shows_the_traceback(runner: CliRunner) -> None:
     plain = runner.invoke(app, ["create", "1x", *FAST])

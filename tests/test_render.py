@@ -71,6 +71,9 @@ def test_files_follow_the_options(rendered: Render, answers: dict[str, Any]) -> 
         assert "pyjwt" not in dependencies
     assert_database_follows(project, answers["database"], python, dependencies, dev_dependencies)
     assert_redis_follows(project, answers["redis"], python, dependencies, dev_dependencies)
+    # The README says the integration tier is marked: `-m integration` runs all of it.
+    for test_file in (project / "tests" / "integration").glob("test_*.py"):
+        assert "pytestmark = pytest.mark.integration" in test_file.read_text(), test_file
 
 
 def assert_database_follows(

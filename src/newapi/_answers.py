@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 from rich.table import Table
 
+from newapi import _template
 from newapi._errors import UsageError
 from newapi._template import Question, default_python_version, questions
 
@@ -87,14 +88,19 @@ def _parse_bool(question: Question, raw: str) -> bool:
 
 def options_table() -> Table:
     """Every question, its choices and default, as `newapi options` prints them."""
-    table = Table(title="Template questions (flags: --KEY VALUE, or --data KEY=VALUE)")
+    table = Table(
+        title="Template questions (newapi create flags: --python-version 3.12, --no-redis; "
+        "or --data KEY=VALUE)"
+    )
     table.add_column("question", style="bold")
     table.add_column("choices")
     table.add_column("default")
     table.add_column("help")
     for q in questions():
         if q.name == "python_version":
-            default = f"{default_python_version()} (this interpreter)"
+            default, running = default_python_version(), _template.running_python_version()
+            # On a Python the template does not support (3.14), the nearest one it does.
+            default += " (this interpreter)" if default == running else f" (nearest to {running})"
         elif q.derived:
             default = "(derived from the name)"
         elif q.multiselect:

@@ -106,9 +106,14 @@ def release_ref() -> str:
     return f"v{__version__}"
 
 
+def running_python_version() -> str:
+    """The running interpreter's `major.minor`."""
+    return f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
 def default_python_version() -> str:
     """The running interpreter's version, or the nearest one the template supports."""
-    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    running = running_python_version()
     if running in SUPPORTED_PYTHONS:
         return running
     return SUPPORTED_PYTHONS[0] if running < SUPPORTED_PYTHONS[0] else SUPPORTED_PYTHONS[-1]

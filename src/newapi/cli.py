@@ -181,12 +181,20 @@ def create(
     author_email: Annotated[str | None, typer.Option(help="Author e-mail.")] = None,
     python_version: Annotated[
         str | None,
-        typer.Option(help="Python version of the project (default: this interpreter's)."),
+        typer.Option(
+            help="Python version of the project (default: this interpreter's, or the "
+            "nearest of 3.11-3.13)."
+        ),
     ] = None,
     database: Annotated[
-        str | None, typer.Option(help="Database: postgresql or sqlite (one machine, a file).")
+        str | None,
+        typer.Option(
+            help="Database: postgresql or sqlite (one machine, a file); default: postgresql."
+        ),
     ] = None,
-    auth: Annotated[str | None, typer.Option(help="Authentication: jwt or none.")] = None,
+    auth: Annotated[
+        str | None, typer.Option(help="Authentication: jwt or none; default: jwt.")
+    ] = None,
     redis: Annotated[
         bool | None,
         typer.Option(
@@ -196,9 +204,13 @@ def create(
     ] = None,
     deploy: Annotated[
         list[str] | None,
-        typer.Option(help="Deploy target, repeatable: fly, railway; `none` for neither."),
+        typer.Option(
+            help="Deploy target, repeatable: fly, railway; `none` for neither; default: both."
+        ),
     ] = None,
-    ci: Annotated[str | None, typer.Option(help="CI workflow: github or none.")] = None,
+    ci: Annotated[
+        str | None, typer.Option(help="CI workflow: github or none; default: github.")
+    ] = None,
     data: Annotated[
         list[str] | None,
         typer.Option("--data", "-d", help="Set any answer: KEY=VALUE (repeatable)."),
@@ -311,7 +323,7 @@ def update(
     ] = None,
     debug: Debug = False,
 ) -> None:
-    """Pull template changes into a generated project; report every conflict."""
+    """Pull template changes into a generated project; report every conflict, exit 1 if any."""
     with _exit_on_error(debug):
         from newapi._answers import parse_data
         from newapi._progress import Steps
