@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -551,3 +552,29 @@ def test_workspace_membership_follows_uv(tmp_path: Path, workspace: str, member:
     found = _create.enclosing_uv_workspace(project)
 
     assert found == (tmp_path if member else None)
+
+
+def test_an_empty_folder_filled_while_files_move_in_is_left_as_it_was(
+    runner: CliRunner, in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The folder is empty when checked; another program writes pyproject.toml into it while
+    # newapi moves the rendered files in: what newapi had moved is taken back out.
+    project = in_tmp / "svc"
+    project.mkdir()
+    move = shutil.move
+
+    def meanwhile(source: Path, target: Path) -> object:
+        moved = move(source, target)
+        if not (project / "pyproject.toml").exists():
+            (project / "pyproject.toml").write_text("the other program's\n")
+        return moved
+
+    monkeypatch.setattr(shutil, "move", meanwhile)
+
+    result = runner.invoke(app, ["create", "svc", *FAST])
+
+    assert result.exit_code == 2, result.output
+    assert "never overwrites" in result.output
+    assert [p.name for p in project.iterdir()] == ["pyproject.toml"]
+    assert (project / "pyproject.toml").read_text() == "the other program's\n"
+    assert sorted(p.name for p in in_tmp.iterdir()) == ["svc"]  # no staging folder left
