@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import errno
 import json
 import os
 import shutil
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import time
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -577,4 +579,35 @@ def test_an_empty_folder_filled_while_files_move_in_is_left_as_it_was(
     assert "never overwrites" in result.output
     assert [p.name for p in project.iterdir()] == ["pyproject.toml"]
     assert (project / "pyproject.toml").read_text() == "the other program's\n"
+    assert sorted(p.name for p in in_tmp.iterdir()) == ["svc"]  # no staging folder left
+
+
+def test_force_into_a_mount_point_writes_across_file_systems(
+    runner: CliRunner, in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--output /work --force` where /work is a mount point (a Docker volume): the staging
+    folder is in its parent, on another file system, where a rename fails with EXDEV."""
+    project = in_tmp / "svc"
+    project.mkdir()
+    (project / "notes.txt").write_text("mine\n")
+    (project / "README.md").write_text("old readme\n")
+
+    def across_file_systems(rename: Callable[..., None]) -> Callable[..., None]:
+        def renamed(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+            staged = str(source).endswith(".newapi") or ".newapi/" in str(source)
+            if staged and ".newapi" not in str(target):
+                raise OSError(errno.EXDEV, "Invalid cross-device link", str(source))
+            rename(source, target)
+
+        return renamed
+
+    monkeypatch.setattr(os, "rename", across_file_systems(os.rename))
+    monkeypatch.setattr(os, "replace", across_file_systems(os.replace))
+
+    result = runner.invoke(app, ["create", "svc", *FAST, "--force"])
+
+    assert result.exit_code == 0, result.output
+    assert (project / "notes.txt").read_text() == "mine\n"
+    assert (project / "README.md").read_text() != "old readme\n"
+    assert (project / "app" / "factory.py").is_file()
     assert sorted(p.name for p in in_tmp.iterdir()) == ["svc"]  # no staging folder left
