@@ -633,6 +633,7 @@ def test_offline_update_of_a_shorthand_source_uses_the_bundled_history(
     [
         pytest.param("_src_path: [unclosed\n", "is not valid YAML (line 2)", id="malformed"),
         pytest.param("- _src_path\n- _commit\n", "does not hold answers", id="a-list"),
+        pytest.param("project_name: svc\n", "does not say which template made it", id="no-source"),
     ],
 )
 @pytest.mark.parametrize("command", ["check", "update"])
