@@ -914,3 +914,23 @@ def test_update_without_a_terminal_needs_defaults_for_new_questions(
     assert "asks questions and there is no terminal" in result.output
     assert "Pass --defaults" in result.output
     assert "greeting" not in yaml.safe_load((project / ".copier-answers.yml").read_text())
+
+
+def test_update_with_a_conflict_in_pyproject_leaves_uv_lock_for_later(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {})
+    user_edits(project)  # adds a dependency where the template adds one: a conflict
+    lock = (project / "uv.lock").read_text()
+    add_a_dependency(repo, "pytest>=8.4")
+
+    result = runner.invoke(app, ["update", str(project), "--defaults"])
+
+    assert result.exit_code == 1, result.output
+    assert re.search(r"pyproject\.toml\s+│ conflict markers", result.output)
+    assert (
+        "pyproject.toml has conflicts: resolve them, then run `uv lock` to update uv.lock."
+        in result.output
+    )
+    assert (project / "uv.lock").read_text() == lock
