@@ -542,3 +542,16 @@ def test_a_single_data_value_for_a_list_is_a_list_of_one(runner: CliRunner, in_t
     assert result.exit_code == 0, result.output
     answers = yaml.safe_load((in_tmp / "svc" / ".copier-answers.yml").read_text())
     assert answers["deploy"] == ["fly"]
+
+
+def test_a_file_where_the_project_would_go_is_refused_by_name(
+    runner: CliRunner, in_tmp: Path
+) -> None:
+    (in_tmp / "svc").write_text("mine\n")
+
+    result = runner.invoke(app, ["create", "svc", *FAST])
+
+    assert result.exit_code == 2
+    assert f"{in_tmp / 'svc'} exists and is not a directory" in result.output
+    assert (in_tmp / "svc").read_text() == "mine\n"
+    assert sorted(p.name for p in in_tmp.iterdir()) == ["svc"]
