@@ -611,3 +611,22 @@ def test_force_into_a_mount_point_writes_across_file_systems(
     assert (project / "README.md").read_text() != "old readme\n"
     assert (project / "app" / "factory.py").is_file()
     assert sorted(p.name for p in in_tmp.iterdir()) == ["svc"]  # no staging folder left
+
+
+def test_an_interrupted_install_in_a_repository_does_not_say_git_init(
+    runner: CliRunner, in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A folder of the user's repository (a monorepo): `git init` there would nest a repository.
+    git(in_tmp, "init", "-q")
+
+    def interrupted(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_create, "install", interrupted)
+    monkeypatch.setattr(_create, "find_uv", lambda: "uv")
+
+    result = runner.invoke(app, ["create", "svc", "--defaults", "--output", "services/svc"])
+
+    assert result.exit_code == 130
+    assert f"To finish: cd {in_tmp / 'services' / 'svc'} && uv sync" in result.output
+    assert "git init" not in result.output
