@@ -555,3 +555,21 @@ def test_a_file_where_the_project_would_go_is_refused_by_name(
     assert f"{in_tmp / 'svc'} exists and is not a directory" in result.output
     assert (in_tmp / "svc").read_text() == "mine\n"
     assert sorted(p.name for p in in_tmp.iterdir()) == ["svc"]
+
+
+@pytest.mark.parametrize(
+    ("running", "expected"),
+    [((3, 12), "3.12"), ((3, 13), "3.13"), ((3, 14), "3.13")],
+    ids=["3.12", "3.13", "newer"],
+)
+def test_the_default_python_is_this_interpreters_or_the_nearest_supported(
+    monkeypatch: pytest.MonkeyPatch, running: tuple[int, int], expected: str
+) -> None:
+    from types import SimpleNamespace
+
+    from newapi import _template
+
+    version = SimpleNamespace(major=running[0], minor=running[1])
+    monkeypatch.setattr(_template, "sys", SimpleNamespace(version_info=version))
+
+    assert _template.default_python_version() == expected

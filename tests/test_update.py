@@ -934,3 +934,28 @@ def test_update_with_a_conflict_in_pyproject_leaves_uv_lock_for_later(
         in result.output
     )
     assert (project / "uv.lock").read_text() == lock
+
+
+def test_update_data_on_a_project_ahead_of_the_newest_release_keeps_its_version(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--data` on a project past the newest release (`--to main`): a new answer on the
+    version it has, never a downgrade to the release."""
+    monkeypatch.setenv("UV_OFFLINE", "1")  # the `uv lock` after pyproject.toml changed
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {"redis": "false"})
+    (repo / "template" / "LATER.md").write_text("not released yet\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "after 1.0.0")
+    moved = runner.invoke(app, ["update", str(project), "--defaults", "--to", "main"])
+    assert moved.exit_code == 0, moved.output
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "template main")
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"]
+
+    result = runner.invoke(app, ["update", str(project), "--defaults", "--data", "redis=true"])
+
+    assert result.exit_code == 0, result.output
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert (answers["redis"], answers["_commit"]) == (True, recorded)
+    assert (project / "LATER.md").is_file()
