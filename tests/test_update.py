@@ -959,3 +959,47 @@ def test_update_data_on_a_project_ahead_of_the_newest_release_keeps_its_version(
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert (answers["redis"], answers["_commit"]) == (True, recorded)
     assert (project / "LATER.md").is_file()
+
+
+def test_update_outside_git_says_to_commit_first(runner: CliRunner, tmp_path: Path) -> None:
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {})
+    shutil.rmtree(project / ".git")
+    release_next_version(repo)
+    before = tree(project)
+
+    result = runner.invoke(app, ["update", str(project), "--defaults"])
+
+    assert ends_with_an_error_line(result, 2), result.output
+    assert f"{project} is not a git repository; updates need git" in result.output
+    assert "git init && git add -A && git commit" in result.output
+    assert tree(project) == before
+
+
+def test_update_without_git_installed_says_so(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {})
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-path"))
+
+    result = runner.invoke(app, ["update", str(project), "--defaults"])
+
+    assert ends_with_an_error_line(result, 2), result.output
+    assert "git is not installed (not on PATH)" in result.output
+
+
+def test_update_of_a_project_on_the_newest_version_does_nothing(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {})
+    before = tree(project)
+
+    result = runner.invoke(app, ["update", str(project), "--defaults"])
+
+    assert result.exit_code == 0, result.output
+    assert "Already on the template's version v1.0.0; nothing to do." in result.output
+    assert "Update with Copier" not in result.output
+    assert tree(project) == before
+    assert git(project, "log", "--format=%s").splitlines() == ["Initial commit from newapi"]
