@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import ast
+import errno
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -551,3 +554,79 @@ def test_workspace_membership_follows_uv(tmp_path: Path, workspace: str, member:
     found = _create.enclosing_uv_workspace(project)
 
     assert found == (tmp_path if member else None)
+
+
+def test_an_empty_folder_filled_while_files_move_in_is_left_as_it_was(
+    runner: CliRunner, in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The folder is empty when checked; another program writes pyproject.toml into it while
+    # newapi moves the rendered files in: what newapi had moved is taken back out.
+    project = in_tmp / "svc"
+    project.mkdir()
+    move = shutil.move
+
+    def meanwhile(source: Path, target: Path) -> object:
+        moved = move(source, target)
+        if not (project / "pyproject.toml").exists():
+            (project / "pyproject.toml").write_text("the other program's\n")
+        return moved
+
+    monkeypatch.setattr(shutil, "move", meanwhile)
+
+    result = runner.invoke(app, ["create", "svc", *FAST])
+
+    assert result.exit_code == 2, result.output
+    assert "never overwrites" in result.output
+    assert [p.name for p in project.iterdir()] == ["pyproject.toml"]
+    assert (project / "pyproject.toml").read_text() == "the other program's\n"
+    assert sorted(p.name for p in in_tmp.iterdir()) == ["svc"]  # no staging folder left
+
+
+def test_force_into_a_mount_point_writes_across_file_systems(
+    runner: CliRunner, in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--output /work --force` where /work is a mount point (a Docker volume): the staging
+    folder is in its parent, on another file system, where a rename fails with EXDEV."""
+    project = in_tmp / "svc"
+    project.mkdir()
+    (project / "notes.txt").write_text("mine\n")
+    (project / "README.md").write_text("old readme\n")
+
+    def across_file_systems(rename: Callable[..., None]) -> Callable[..., None]:
+        def renamed(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+            staged = str(source).endswith(".newapi") or ".newapi/" in str(source)
+            if staged and ".newapi" not in str(target):
+                raise OSError(errno.EXDEV, "Invalid cross-device link", str(source))
+            rename(source, target)
+
+        return renamed
+
+    monkeypatch.setattr(os, "rename", across_file_systems(os.rename))
+    monkeypatch.setattr(os, "replace", across_file_systems(os.replace))
+
+    result = runner.invoke(app, ["create", "svc", *FAST, "--force"])
+
+    assert result.exit_code == 0, result.output
+    assert (project / "notes.txt").read_text() == "mine\n"
+    assert (project / "README.md").read_text() != "old readme\n"
+    assert (project / "app" / "factory.py").is_file()
+    assert sorted(p.name for p in in_tmp.iterdir()) == ["svc"]  # no staging folder left
+
+
+def test_an_interrupted_install_in_a_repository_does_not_say_git_init(
+    runner: CliRunner, in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A folder of the user's repository (a monorepo): `git init` there would nest a repository.
+    git(in_tmp, "init", "-q")
+
+    def interrupted(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_create, "install", interrupted)
+    monkeypatch.setattr(_create, "find_uv", lambda: "uv")
+
+    result = runner.invoke(app, ["create", "svc", "--defaults", "--output", "services/svc"])
+
+    assert result.exit_code == 130
+    assert f"To finish: cd {in_tmp / 'services' / 'svc'} && uv sync" in result.output
+    assert "git init" not in result.output

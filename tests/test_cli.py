@@ -448,3 +448,161 @@ def test_every_locked_package_is_refused_as_a_slug() -> None:
     locked = set(re.findall(r'^name = "([a-z0-9-]+)"', lock, re.MULTILINE))
     assert locked, "no package names found in template/uv.lock.jinja"
     assert sorted(name for name in locked if f"'{name}'" not in validator) == []
+
+
+def test_a_data_value_may_hold_an_equals_sign(runner: CliRunner, in_tmp: Path) -> None:
+    # Only the first "=" separates the key: the rest is the value, as typed.
+    result = runner.invoke(app, ["create", "svc", *FAST, "--no-git", "-d", "description=a=b c"])
+
+    assert result.exit_code == 0, result.output
+    answers = yaml.safe_load((in_tmp / "svc" / ".copier-answers.yml").read_text())
+    assert answers["description"] == "a=b c"
+
+
+def test_data_without_an_equals_sign_is_refused(runner: CliRunner, in_tmp: Path) -> None:
+    result = runner.invoke(app, ["create", "svc", *FAST, "--data", "auth"])
+
+    assert result.exit_code == 2
+    assert "--data 'auth' is not KEY=VALUE" in result.output
+    assert "--data auth=none" in result.output  # the hint shows the form
+    assert list(in_tmp.iterdir()) == []
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX file modes")
+def test_the_project_folder_gets_the_usual_rights(runner: CliRunner, in_tmp: Path) -> None:
+    # The render is staged in a private temporary folder (0700); the project must not stay so.
+    previous = os.umask(0o022)
+    try:
+        result = runner.invoke(app, ["create", "svc", *FAST, "--no-git"])
+    finally:
+        os.umask(previous)
+
+    assert result.exit_code == 0, result.output
+    assert (in_tmp / "svc").stat().st_mode & 0o777 == 0o755
+
+
+@pytest.mark.parametrize("installed", [False, True], ids=["not-installed", "installed"])
+def test_next_steps_say_to_install_only_when_it_did_not(tmp_path: Path, installed: bool) -> None:
+    from rich.console import Console
+
+    from newapi._create import CreateResult, next_steps
+
+    console = Console(width=200, force_terminal=False, record=True)
+    console.print(next_steps(CreateResult(tmp_path, files=3, installed=installed), 200))
+
+    assert ("sync                      # install dependencies" in console.export_text()) is (
+        not installed
+    )
+
+
+def test_defaults_on_a_terminal_asks_nothing(tmp_path: Path) -> None:
+    """--defaults means "never ask", on a terminal too."""
+    pexpect = pytest.importorskip("pexpect")
+    newapi = Path(sys.executable).parent / "newapi"
+    child = pexpect.spawn(
+        str(newapi),
+        ["create", "svc", "--defaults", "--no-install", "--no-git"],
+        cwd=tmp_path,
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(50, 200),
+        env=os.environ | {"PROMPT_TOOLKIT_NO_CPR": "1"},
+    )
+    shown = child.expect(["🎤", pexpect.EOF])
+    child.close(force=True)
+
+    assert shown == 1, "a question was asked despite --defaults"
+    assert child.exitstatus == 0
+    assert (tmp_path / "svc" / "app" / "factory.py").is_file()
+
+
+def test_ctrl_c_outside_a_create_is_exit_130(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `newapi check` can wait up to 20 s for the network: Ctrl-C there is 130, as shells expect.
+    from newapi import _update
+
+    def interrupted(_path: Path) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_update, "check_project", interrupted)
+
+    result = runner.invoke(app, ["check", str(tmp_path)])
+
+    assert result.exit_code == 130
+    assert "Interrupted." in result.output
+    assert "Traceback" not in result.output
+
+
+def test_signal_handlers_are_given_back() -> None:
+    # A program that calls newapi's commands in-process gets its own SIGTERM handling back.
+    import signal
+
+    from newapi.cli import _terminated_as_interrupted
+
+    def own(_signum: int, _frame: object) -> None:
+        pass
+
+    previous = signal.signal(signal.SIGTERM, own)
+    try:
+        with _terminated_as_interrupted():
+            assert signal.getsignal(signal.SIGTERM) is not own
+        assert signal.getsignal(signal.SIGTERM) is own
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_a_failed_step_is_marked_as_failed() -> None:
+    import io
+
+    from rich.console import Console
+
+    from newapi._progress import Steps
+
+    console = Console(file=io.StringIO(), width=200, force_terminal=False)
+    steps = Steps(console)
+    with pytest.raises(RuntimeError), steps.step("Render [the] template", spinner=False):
+        raise RuntimeError
+
+    output = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "✗ Render [the] template" in output
+    assert "✓" not in output
+
+
+def test_a_single_data_value_for_a_list_is_a_list_of_one(runner: CliRunner, in_tmp: Path) -> None:
+    result = runner.invoke(app, ["create", "svc", *FAST, "--no-git", "-d", "deploy=fly"])
+
+    assert result.exit_code == 0, result.output
+    answers = yaml.safe_load((in_tmp / "svc" / ".copier-answers.yml").read_text())
+    assert answers["deploy"] == ["fly"]
+
+
+def test_a_file_where_the_project_would_go_is_refused_by_name(
+    runner: CliRunner, in_tmp: Path
+) -> None:
+    (in_tmp / "svc").write_text("mine\n")
+
+    result = runner.invoke(app, ["create", "svc", *FAST])
+
+    assert result.exit_code == 2
+    assert f"{in_tmp / 'svc'} exists and is not a directory" in result.output
+    assert (in_tmp / "svc").read_text() == "mine\n"
+    assert sorted(p.name for p in in_tmp.iterdir()) == ["svc"]
+
+
+@pytest.mark.parametrize(
+    ("running", "expected"),
+    [((3, 12), "3.12"), ((3, 13), "3.13"), ((3, 14), "3.13")],
+    ids=["3.12", "3.13", "newer"],
+)
+def test_the_default_python_is_this_interpreters_or_the_nearest_supported(
+    monkeypatch: pytest.MonkeyPatch, running: tuple[int, int], expected: str
+) -> None:
+    from types import SimpleNamespace
+
+    from newapi import _template
+
+    version = SimpleNamespace(major=running[0], minor=running[1])
+    monkeypatch.setattr(_template, "sys", SimpleNamespace(version_info=version))
+
+    assert _template.default_python_version() == expected

@@ -18,9 +18,13 @@ from typing import Any
 
 import pytest
 import yaml
+from rich.console import Console
 from typer.testing import CliRunner, Result
 
+from newapi import _update
 from newapi._create import find_uv
+from newapi._history import History
+from newapi._update import Status, changes_between, status_report
 from newapi.cli import app
 from tests.conftest import REPO_ROOT, git
 
@@ -632,6 +636,7 @@ def test_offline_update_of_a_shorthand_source_uses_the_bundled_history(
     [
         pytest.param("_src_path: [unclosed\n", "is not valid YAML (line 2)", id="malformed"),
         pytest.param("- _src_path\n- _commit\n", "does not hold answers", id="a-list"),
+        pytest.param("project_name: svc\n", "does not say which template made it", id="no-source"),
     ],
 )
 @pytest.mark.parametrize("command", ["check", "update"])
@@ -815,3 +820,189 @@ def test_check_and_update_work_from_a_folder_of_the_project(
     assert result.exit_code == 0, result.output
     assert (project / "NOTES.md").is_file()
     assert not (project / "app" / "NOTES.md").exists()
+
+
+def test_to_a_version_the_template_lacks_names_the_versions_it_has(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {})
+    release_next_version(repo)
+    before = tree(project)
+
+    result = runner.invoke(app, ["update", str(project), "--defaults", "--to", "v9.9.9"])
+
+    assert ends_with_an_error_line(result, 2), result.output
+    assert f"The template at {repo} has no version 'v9.9.9'" in result.output
+    assert "Pick one of: v1.0.0, v1.1.0" in result.output
+    assert tree(project) == before
+
+
+class _Changelog(History):
+    """A history whose CHANGELOG.md is given (changes_between reads nothing else)."""
+
+    text = ""
+
+    def changelog(self, _ref: str) -> str:
+        return self.text
+
+
+def test_the_changes_shown_are_those_after_the_project_version_up_to_the_target() -> None:
+    history = _Changelog(source="x", repo=Path("x"), offline=False)
+    history.text = (
+        "# Changelog\n\n## 1.3.0 (unreleased)\n\n- three\n\n## 1.2.0\n\n- two\n\n"
+        "## v1.1.0\n\n- one\n\n## 1.0.0\n\n- zero\n"
+    )
+
+    shown = changes_between(history, "v1.0.0", "v1.2.0")
+
+    assert shown == "## 1.2.0\n\n- two\n\n## v1.1.0\n\n- one"
+
+
+def test_the_newest_version_is_the_highest_not_the_last_in_alphabetical_order(
+    tmp_path: Path,
+) -> None:
+    repo = tmp_path / "history"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    for tag in ("v1.9.0", "v1.10.0", "nightly"):
+        git(repo, "commit", "-q", "--allow-empty", "-m", tag)
+        git(repo, "tag", tag)
+    history = History(source=str(repo), repo=repo, offline=False)
+
+    assert history.tags() == ["v1.9.0", "v1.10.0"]
+    assert history.latest() == "v1.10.0"
+
+
+def test_check_says_what_to_do_when_behind() -> None:
+    status = Status(
+        project=Path("svc"), source="x", current="v1.0.0", latest="v1.1.0", offline=False
+    )
+    console = Console(width=200, force_terminal=False, record=True)
+    console.print(status_report(status))
+
+    assert "Behind: run `newapi update` to move forward." in console.export_text()
+    assert "Up to date" not in console.export_text()
+
+
+def test_an_interrupted_update_says_how_to_undo_it(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {})
+    release_next_version(repo)
+
+    def interrupted(*_args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_update, "_run_copier_update", interrupted)
+
+    result = runner.invoke(app, ["update", str(project), "--defaults"])
+
+    assert ends_with_an_error_line(result, 130), result.output
+    assert f"Interrupted during the update: {project} may be half-updated" in result.output
+    assert "`git checkout -- . && git clean -fd` undoes all of it" in result.output
+
+
+def test_update_without_a_terminal_needs_defaults_for_new_questions(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {})
+    release_next_version(repo)  # asks a new question, `greeting`
+
+    result = runner.invoke(app, ["update", str(project)])
+
+    assert ends_with_an_error_line(result, 2), result.output
+    assert "asks questions and there is no terminal" in result.output
+    assert "Pass --defaults" in result.output
+    assert "greeting" not in yaml.safe_load((project / ".copier-answers.yml").read_text())
+
+
+def test_update_with_a_conflict_in_pyproject_leaves_uv_lock_for_later(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {})
+    user_edits(project)  # adds a dependency where the template adds one: a conflict
+    lock = (project / "uv.lock").read_text()
+    add_a_dependency(repo, "pytest>=8.4")
+
+    result = runner.invoke(app, ["update", str(project), "--defaults"])
+
+    assert result.exit_code == 1, result.output
+    assert re.search(r"pyproject\.toml\s+│ conflict markers", result.output)
+    assert (
+        "pyproject.toml has conflicts: resolve them, then run `uv lock` to update uv.lock."
+        in result.output
+    )
+    assert (project / "uv.lock").read_text() == lock
+
+
+def test_update_data_on_a_project_ahead_of_the_newest_release_keeps_its_version(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--data` on a project past the newest release (`--to main`): a new answer on the
+    version it has, never a downgrade to the release."""
+    monkeypatch.setenv("UV_OFFLINE", "1")  # the `uv lock` after pyproject.toml changed
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {"redis": "false"})
+    (repo / "template" / "LATER.md").write_text("not released yet\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "after 1.0.0")
+    moved = runner.invoke(app, ["update", str(project), "--defaults", "--to", "main"])
+    assert moved.exit_code == 0, moved.output
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "template main")
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"]
+
+    result = runner.invoke(app, ["update", str(project), "--defaults", "--data", "redis=true"])
+
+    assert result.exit_code == 0, result.output
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert (answers["redis"], answers["_commit"]) == (True, recorded)
+    assert (project / "LATER.md").is_file()
+
+
+def test_update_outside_git_says_to_commit_first(runner: CliRunner, tmp_path: Path) -> None:
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {})
+    shutil.rmtree(project / ".git")
+    release_next_version(repo)
+    before = tree(project)
+
+    result = runner.invoke(app, ["update", str(project), "--defaults"])
+
+    assert ends_with_an_error_line(result, 2), result.output
+    assert f"{project} is not a git repository; updates need git" in result.output
+    assert "git init && git add -A && git commit" in result.output
+    assert tree(project) == before
+
+
+def test_update_without_git_installed_says_so(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {})
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-path"))
+
+    result = runner.invoke(app, ["update", str(project), "--defaults"])
+
+    assert ends_with_an_error_line(result, 2), result.output
+    assert "git is not installed (not on PATH)" in result.output
+
+
+def test_update_of_a_project_on_the_newest_version_does_nothing(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    repo = make_template(tmp_path)
+    project = create(runner, repo, tmp_path / "svc", {})
+    before = tree(project)
+
+    result = runner.invoke(app, ["update", str(project), "--defaults"])
+
+    assert result.exit_code == 0, result.output
+    assert "Already on the template's version v1.0.0; nothing to do." in result.output
+    assert "Update with Copier" not in result.output
+    assert tree(project) == before
+    assert git(project, "log", "--format=%s").splitlines() == ["Initial commit from newapi"]

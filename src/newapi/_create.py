@@ -376,7 +376,9 @@ def merge_into(rendered: Path, destination: Path) -> None:
         elif source.name in LOCAL_FILES and target.exists():
             continue
         else:
-            source.replace(target)
+            # A rename, or a copy when the destination is a mount point (a Docker volume):
+            # the staging folder is in its parent, on another file system.
+            shutil.move(source, target)
 
 
 def record_source(project: Path, source: str, ref: str) -> None:

@@ -122,7 +122,7 @@ def read_project(path: Path) -> Project:
     if "_src_path" not in answers:
         raise UsageError(
             f"{ANSWERS_FILE} in {path.absolute()} does not say which template made it.",
-            hint="Restore the file from git (`git checkout -- .copier-answers.yml`).",
+            hint=restore,
         )
     return Project(path=path, answers=answers)
 
