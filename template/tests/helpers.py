@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from factory.base import Factory
 from fastapi import FastAPI
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
@@ -53,6 +53,9 @@ class ExplicitSettings(Settings):
     or `WEBHOOK_URL` would change what the tests test, and make them fail on one machine
     and pass on another.
     """
+
+    # The sources left out are still built; without a file to parse, in a tenth of the time.
+    model_config = SettingsConfigDict(env_file=None)
 
     @classmethod
     @typing_extensions.override
