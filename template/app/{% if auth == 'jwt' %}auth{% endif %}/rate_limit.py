@@ -16,6 +16,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Request
 
 from app.settings import RateLimit, Settings
+from app.users.models import EMAIL_MAX_LENGTH
 
 LoginKey = tuple[str, str]
 
@@ -88,6 +89,15 @@ async def login_limiter_lifespan(app: FastAPI) -> AsyncIterator[None]:
 def get_login_limiter(request: Request) -> LoginLimiter:
     limiter: LoginLimiter = request.app.state.login_limiter
     return limiter
+
+
+def login_address(username: str) -> str:
+    """The e-mail half of a sign-in's key: as accounts store it (stripped, lower-cased),
+    and cut after EMAIL_MAX_LENGTH + 1 characters. A form's username can be as long as
+    the body (MAX_BODY_BYTES): kept whole, each made-up one would hold up to a megabyte
+    for the window, and MAX_TRACKED_KEYS of them gigabytes. Longer addresses name no
+    account, so sharing a count with others that start alike costs no one anything."""
+    return username.strip().lower()[: EMAIL_MAX_LENGTH + 1]
 
 
 def client_address(request: Request) -> str:

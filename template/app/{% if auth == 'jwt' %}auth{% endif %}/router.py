@@ -6,7 +6,12 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.auth import service
-from app.auth.rate_limit import LoginLimiterDep, client_address, login_limiter_lifespan
+from app.auth.rate_limit import (
+    LoginLimiterDep,
+    client_address,
+    login_address,
+    login_limiter_lifespan,
+)
 from app.auth.schemas import Token
 from app.auth.tokens import create_access_token
 from app.deps import SessionDep, SettingsDep
@@ -49,7 +54,7 @@ async def issue_token(
     After LOGIN_RATE_LIMIT failed attempts from one IP for one address, answers 429
     (with Retry-After) until the oldest failure leaves the window.
     """
-    key = (client_address(request), form.username.strip().lower())
+    key = (client_address(request), login_address(form.username))
     if (retry_after := limiter.retry_after(key)) is not None:
         msg = "Too many failed sign-in attempts: try again later"
         raise TooManyRequests(msg, retry_after=retry_after)
