@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -95,6 +96,16 @@ def test_create_with_defaults_makes_a_committed_project(runner: CliRunner, in_tm
     assert env["WEBHOOK_SECRET"] not in tracked
     assert ".env" not in git(project, "ls-files").split()
     assert not list(in_tmp.glob(".*.newapi"))
+
+
+def test_create_without_auth_writes_no_secret_key(runner: CliRunner, in_tmp: Path) -> None:
+    # Nothing signs tokens in an open API: its .env gets the webhook secret only.
+    result = runner.invoke(app, ["create", "svc", *FAST, "--no-git", "--auth", "none"])
+
+    assert result.exit_code == 0, result.output
+    text = (in_tmp / "svc" / ".env").read_text()
+    assert "SECRET_KEY" not in text.replace("WEBHOOK_SECRET", "")
+    assert re.search(r"^WEBHOOK_SECRET=whsec_", text, flags=re.MULTILINE)
 
 
 def test_a_callers_git_dir_is_left_alone(

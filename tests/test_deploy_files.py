@@ -294,12 +294,46 @@ def test_compose_validates_and_wires_migrate_db_api(
     assert api["environment"]["ENVIRONMENT"] == "production"
     assert api["environment"]["DATABASE_REQUIRE_TLS"] == "false"
 
-    # Secrets are required from the environment, never written down.
-    for name in ("SECRET_KEY", "POSTGRES_PASSWORD"):
+    # Secrets are required from the environment, never written down; SECRET_KEY only with
+    # JWT auth, the one thing that uses it.
+    required = ("SECRET_KEY", "POSTGRES_PASSWORD") if auth == "jwt" else ("POSTGRES_PASSWORD",)
+    for name in required:
         assert re.search(rf"\$\{{{name}:\?[^}}]+\}}", text), f"{name} is not required with :?"
-    assert api["environment"]["SECRET_KEY"].startswith("${SECRET_KEY:?")
+    if auth == "jwt":
+        assert api["environment"]["SECRET_KEY"].startswith("${SECRET_KEY:?")
+    else:
+        assert "SECRET_KEY" not in text
     assert db["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
     assert "${POSTGRES_PASSWORD:?" in api["environment"]["DATABASE_URL"]
+
+
+@pytest.mark.parametrize("database", ["postgresql", "sqlite"], ids=lambda d: f"db:{d}")
+def test_without_auth_no_file_asks_for_the_sign_in_settings(
+    rendered: Render, database: str
+) -> None:
+    """auth=none: nothing signs tokens or hashes passwords, so no deploy file, README or
+    .env.example asks for SECRET_KEY or the other JWT-only settings."""
+    project = rendered(auth="none", database=database, deploy=["fly", "railway"], ci="github")
+    jwt_only = (
+        "SECRET_KEY", "ACCESS_TOKEN_EXPIRE_MINUTES", "PASSWORD_HASH_", "LOGIN_RATE_LIMIT",
+    )  # fmt: skip
+    files = [
+        "README.md", ".env.example", "compose.yaml", "fly.toml", "railway.json", "Dockerfile",
+        ".github/workflows/ci.yml",
+    ]  # fmt: skip
+    for name in files:
+        text = (project / name).read_text(encoding="utf-8")
+        assert [word for word in jwt_only if word in text] == [], name
+    # With JWT auth they still do.
+    jwt = rendered(auth="jwt", database=database, deploy=["fly", "railway"], ci="github")
+    for name in [
+        "README.md",
+        ".env.example",
+        "compose.yaml",
+        "fly.toml",
+        ".github/workflows/ci.yml",
+    ]:
+        assert "SECRET_KEY" in (jwt / name).read_text(encoding="utf-8"), name
 
 
 # --------------------------------------------------------------------------- Fly.io
@@ -678,7 +712,8 @@ def test_smoke_runs_the_image_recipe_without_a_container(
         venv,
         PORT=str(port),
         ENVIRONMENT="production",
-        SECRET_KEY=secrets.token_urlsafe(36)[:48],
+        # Only JWT auth reads it: auth=none must start without it.
+        **({"SECRET_KEY": secrets.token_urlsafe(36)[:48]} if auth == "jwt" else {}),
         DATABASE_URL=fresh_database(venv),
         DATABASE_REQUIRE_TLS="false",
         ALLOWED_HOSTS="127.0.0.1",

@@ -108,7 +108,6 @@ PROOFS = {
     "test_upgrade_downgrade_upgrade": "migrations round trip",
     "test_every_downgrade_restores_the_schema_before_its_upgrade": "downgrades undo upgrades",
     "test_models_and_migrations_agree": "no autogenerate drift",
-    "test_production_uses_strong_password_hashing": "cheap hashing in tests only",
     "test_the_tests_settings_ignore_the_environment_and_dotenv": "test settings are explicit",
     "test_api_answers_as_its_schema_says": "schemathesis: no 5xx, responses as documented",
     "test_every_response_has_security_headers": "security headers",
@@ -116,6 +115,7 @@ PROOFS = {
     "test_a_streamed_body_over_the_limit_is_413": "request body size limit",
 }
 JWT_PROOFS = {
+    "test_production_uses_strong_password_hashing": "cheap hashing in tests only",
     "test_register_then_sign_in_then_read_me": "real auth through /auth/token",
     "test_bad_tokens_are_401": "bad tokens are 401",
     "test_another_users_todo_is_404": "another user's todo is 404",

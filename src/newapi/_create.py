@@ -398,8 +398,9 @@ def record_source(project: Path, source: str, ref: str) -> None:
 
 
 def fresh_secrets() -> dict[str, str]:
-    """The secrets a new project's `.env` gets, its own: SECRET_KEY, and WEBHOOK_SECRET in
-    the Standard Webhooks form the service checks (`whsec_` and the base64 of 32 bytes)."""
+    """The secrets a new project's `.env` may get, its own: SECRET_KEY (JWT auth), and
+    WEBHOOK_SECRET in the Standard Webhooks form the service checks (`whsec_` and the
+    base64 of 32 bytes)."""
     return {
         "SECRET_KEY": secrets.token_urlsafe(48),
         "WEBHOOK_SECRET": "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode(),
@@ -408,7 +409,7 @@ def fresh_secrets() -> dict[str, str]:
 
 def write_env(project: Path) -> None:
     """Create the git-ignored `.env` from `.env.example`, with fresh secrets for the
-    settings it lists (SECRET_KEY always)."""
+    settings it lists: a project without sign-in lists no SECRET_KEY, and gets none."""
     example = project / ".env.example"
     env = project / ".env"
     if env.exists() or not example.is_file():
@@ -418,8 +419,6 @@ def write_env(project: Path) -> None:
     for line in example.read_text(encoding="utf-8").splitlines():
         name, separator, _ = line.lstrip("# ").partition("=")
         out.append(f"{name}={fresh.pop(name)}" if separator and name in fresh else line)
-    if "SECRET_KEY" in fresh:
-        out.append(f"SECRET_KEY={fresh['SECRET_KEY']}")
     env.write_text("\n".join(out) + "\n", encoding="utf-8")
     env.chmod(0o600)
 

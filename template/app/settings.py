@@ -6,8 +6,7 @@ routes reach them through the `SettingsDep` dependency.
 
 import json
 import re
-import secrets
-from typing import Annotated, Literal, NamedTuple, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -15,65 +14,25 @@ from sqlalchemy.engine import make_url
 
 from app.cache import CacheSettings
 from app.dialect import normalise_database_url, uses_tls
+from app.sign_in_settings import SignInSettings
 from app.signing import GENERATE_SECRET, signing_key
 
 Environment = Literal["development", "test", "production"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
-
-MIN_SECRET_KEY_LENGTH = 32
-# Fragments of the sample values people copy from docs and examples.
-PLACEHOLDER_SECRET_FRAGMENTS = (
-    "changeme", "change-me", "change_me", "changethis", "placeholder",
-    "secret-key", "secret_key", "secretkey", "your-", "your_", "example", "insecure",
-)  # fmt: skip
-# Keys published in documentation, copied into services often enough to name: FastAPI's
-# OAuth2/JWT tutorial key first.
-KNOWN_PUBLIC_SECRET_KEYS = frozenset(
-    {"09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7"}
-)
-# A random key of 32+ characters uses many distinct characters; "x" * 32 does not.
-MIN_SECRET_KEY_DISTINCT_CHARACTERS = 10
-# OWASP's floor for argon2id: production refuses anything cheaper.
-MIN_PRODUCTION_HASH_MEMORY_KIB = 19_456
-MIN_PRODUCTION_HASH_TIME_COST = 2
 
 # The Host headers the service answers outside production when ALLOWED_HOSTS is unset:
 # the dev server's addresses and the test clients' default base URLs.
 DEVELOPMENT_HOSTS = ("localhost", "127.0.0.1", "test", "testserver")
 # A browser origin: scheme and host (and port), nothing after it.
 _ORIGIN = re.compile(r"https?://[^/?#\s]+")
-_RATE_LIMIT = re.compile(r"\s*(\d+)\s*/\s*(second|minute|hour|day)\s*")
-_SECONDS_PER = {"second": 1, "minute": 60, "hour": 3600, "day": 86_400}
-
-# Used when SECRET_KEY is unset outside production: tokens then stop working when the
-# process restarts, which is fine for development and tests and impossible to misuse.
-_PROCESS_SECRET_KEY = secrets.token_urlsafe(48)
 
 
-class RateLimit(NamedTuple):
-    """At most `attempts` in any `window_seconds`; written "5/minute" in settings."""
-
-    attempts: int
-    window_seconds: int
-
-
-def parse_rate_limit(value: str) -> RateLimit:
-    """`"5/minute"` -> `RateLimit(5, 60)`; the units are second, minute, hour and day."""
-    match = _RATE_LIMIT.fullmatch(value)
-    if match is None or int(match.group(1)) < 1:
-        msg = (
-            "a rate limit looks like 5/minute (a positive count per second, minute, hour "
-            f"or day), got {value!r}"
-        )
-        raise ValueError(msg)
-    return RateLimit(int(match.group(1)), _SECONDS_PER[match.group(2)])
-
-
-class Settings(CacheSettings, BaseSettings):
+class Settings(SignInSettings, CacheSettings, BaseSettings):
     """Every setting the service reads; the environment variable is the name upper-cased.
 
-    The database URL's form comes from `app.dialect` and the cache's settings from
-    `app.cache`: the modules the `database` and `redis` options choose.
+    The database URL's form comes from `app.dialect`, the sign-in settings (and their
+    production checks) from `app.sign_in_settings` and the cache's settings from
+    `app.cache`: the modules the `database`, `auth` and `redis` options choose.
     """
 
     model_config = SettingsConfigDict(
@@ -89,15 +48,6 @@ class Settings(CacheSettings, BaseSettings):
     environment: Environment = "development"
     debug: bool = False
     log_level: LogLevel = "INFO"
-
-    secret_key: SecretStr | None = None
-    access_token_expire_minutes: int = Field(default=30, ge=1, le=60 * 24 * 30)
-    # argon2id cost: the defaults are argon2's RFC 9106 "low memory" profile.
-    password_hash_time_cost: int = Field(default=3, ge=1)
-    password_hash_memory_cost: int = Field(default=65_536, ge=8)
-    password_hash_parallelism: int = Field(default=4, ge=1)
-    # Failed sign-ins allowed per client IP and e-mail address before 429 (in-process).
-    login_rate_limit: Annotated[RateLimit, NoDecode] = RateLimit(5, 60)
 
     # None means "not configured": `python -m app` then starts an embedded PostgreSQL
     # (or, with SQLite, uses .data/app.sqlite3). Its form is app.dialect's business.
@@ -161,11 +111,6 @@ class Settings(CacheSettings, BaseSettings):
             signing_key(value.get_secret_value())
         return value
 
-    @field_validator("login_rate_limit", mode="before")
-    @classmethod
-    def _parse_login_rate_limit(cls, value: object) -> object:
-        return parse_rate_limit(value) if isinstance(value, str) else value
-
     @model_validator(mode="after")
     def _refuse_credentialed_wildcard(self) -> Self:
         # Starlette answers a credentialed "*" by echoing any Origin: every site on the
@@ -182,7 +127,7 @@ class Settings(CacheSettings, BaseSettings):
     def _refuse_unsafe_production(self) -> Self:
         if self.environment != "production":
             return self
-        self._check_production_secret_key()
+        self._check_production_auth()
         self._check_production_database()
         if self.webhook_url is not None and self.webhook_secret is None:
             msg = (
@@ -196,33 +141,8 @@ class Settings(CacheSettings, BaseSettings):
                 "service by, comma-separated (e.g. api.example.com), or * to accept any"
             )
             raise ValueError(msg)
-        if (
-            self.password_hash_memory_cost < MIN_PRODUCTION_HASH_MEMORY_KIB
-            or self.password_hash_time_cost < MIN_PRODUCTION_HASH_TIME_COST
-        ):
-            msg = (
-                "PASSWORD_HASH_MEMORY_COST and PASSWORD_HASH_TIME_COST are below the "
-                f"production minimum ({MIN_PRODUCTION_HASH_MEMORY_KIB} KiB, "
-                f"{MIN_PRODUCTION_HASH_TIME_COST} passes): unset them to use the defaults"
-            )
-            raise ValueError(msg)
+        self._check_production_auth_cost()
         return self
-
-    def _check_production_secret_key(self) -> None:
-        if self.secret_key is None:
-            msg = "SECRET_KEY is required in production: generate one with `openssl rand -hex 32`"
-            raise ValueError(msg)
-        key = self.secret_key.get_secret_value()
-        if len(key) < MIN_SECRET_KEY_LENGTH:
-            msg = f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters in production"
-            raise ValueError(msg)
-        if (
-            key.lower() in KNOWN_PUBLIC_SECRET_KEYS
-            or any(fragment in key.lower() for fragment in PLACEHOLDER_SECRET_FRAGMENTS)
-            or len(set(key)) < MIN_SECRET_KEY_DISTINCT_CHARACTERS
-        ):
-            msg = "SECRET_KEY is a placeholder value: generate one with `openssl rand -hex 32`"
-            raise ValueError(msg)
 
     def _check_production_database(self) -> None:
         if self.database_url is None:
@@ -252,9 +172,3 @@ class Settings(CacheSettings, BaseSettings):
         if self.webhook_secret is None:
             return None
         return signing_key(self.webhook_secret.get_secret_value())
-
-    def token_signing_key(self) -> str:
-        """The key that signs access tokens: SECRET_KEY, or a random per-process key."""
-        if self.secret_key is None:
-            return _PROCESS_SECRET_KEY
-        return self.secret_key.get_secret_value()

@@ -25,22 +25,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from app.database import Base, get_session
 from app.factory import create_app
 from app.settings import Settings
+from tests.sign_in_settings import TEST_SIGN_IN_SETTINGS
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 
-# argon2's cheapest valid cost: hashing takes microseconds instead of ~50 ms.
-CHEAP_PASSWORD_HASHING: dict[str, Any] = {
-    "password_hash_time_cost": 1,
-    "password_hash_memory_cost": 8,
-    "password_hash_parallelism": 1,
-}
-TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256"
 # A Standard Webhooks secret: whsec_ and the base64 of 32 bytes.
 TEST_WEBHOOK_SECRET = "whsec_dGVzdC13ZWJob29rLXNpZ25pbmcta2V5LTMyYnl0ZXM="
 # How far a delivery's webhook-timestamp may be from the receiver's clock.
 WEBHOOK_TOLERANCE_SECONDS = 300
-# A key production accepts: random-looking, never a placeholder (unlike TEST_SECRET_KEY).
-PRODUCTION_SECRET_KEY = "3f9a6c0e5b2d4f8e1a7c9b0d2e4f6a8c"
 
 ModelT = TypeVar("ModelT", bound=Base)
 
@@ -75,8 +67,7 @@ def make_settings(**overrides: Any) -> Settings:
     the developer's environment variables reach a test (`ExplicitSettings`)."""
     values = {
         "environment": "test",
-        "secret_key": TEST_SECRET_KEY,
-        **CHEAP_PASSWORD_HASHING,
+        **TEST_SIGN_IN_SETTINGS,
         **overrides,
     }
     return ExplicitSettings.model_validate(values)

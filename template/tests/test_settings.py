@@ -9,20 +9,20 @@ from pydantic import ValidationError
 from app.settings import Settings
 from tests.fixtures.database import PRODUCTION_DATABASE_URL
 from tests.helpers import (
-    PRODUCTION_SECRET_KEY,
     PROJECT_DIR,
     TEST_WEBHOOK_SECRET,
     ExplicitSettings,
     make_settings,
     replace_settings,
 )
+from tests.sign_in_settings import PRODUCTION_SIGN_IN_SETTINGS
 
 
 def production(**overrides: object) -> Settings:
     """Production settings as a deployment would give them (defaults for the rest)."""
     values: dict[str, object] = {
         "environment": "production",
-        "secret_key": PRODUCTION_SECRET_KEY,
+        **PRODUCTION_SIGN_IN_SETTINGS,
         "database_url": PRODUCTION_DATABASE_URL,
         "allowed_hosts": "api.example.com",
     }
@@ -97,58 +97,15 @@ def test_unset_database_url_stays_unset() -> None:
     assert Settings(_env_file=None).database_url is None
 
 
-def test_without_secret_key_a_per_process_key_signs_tokens() -> None:
-    first = make_settings(secret_key=None)
-    second = make_settings(secret_key=None)
-
-    assert len(first.token_signing_key()) >= 32
-    assert first.token_signing_key() == second.token_signing_key()
-    assert make_settings(secret_key="x" * 40).token_signing_key() == "x" * 40
-
-
 def test_production_accepts_a_safe_configuration() -> None:
     settings = production()
 
     assert settings.docs_enabled is False
-    assert settings.token_signing_key() == PRODUCTION_SECRET_KEY
-
-
-def test_production_uses_strong_password_hashing() -> None:
-    settings = production()
-
-    # argon2's RFC 9106 low-memory profile: 3 passes over 64 MiB, 4 lanes.
-    assert (
-        settings.password_hash_time_cost,
-        settings.password_hash_memory_cost,
-        settings.password_hash_parallelism,
-    ) == (3, 65_536, 4)
 
 
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        pytest.param({"secret_key": None}, "SECRET_KEY is required", id="no-secret-key"),
-        pytest.param(
-            {"secret_key": PRODUCTION_SECRET_KEY[:31]},
-            "SECRET_KEY must be at least 32",
-            id="31-character-key",
-        ),
-        pytest.param(
-            {"secret_key": "change-me-to-a-long-random-string-of-characters"},
-            "SECRET_KEY is a placeholder",
-            id="placeholder-key",
-        ),
-        pytest.param(
-            {"secret_key": "09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7"},
-            "SECRET_KEY is a placeholder",
-            id="fastapi-tutorial-key",
-        ),
-        pytest.param(
-            {"secret_key": "your-secret-key-goes-here-0123456789"},
-            "SECRET_KEY is a placeholder",
-            id="your-secret-key",
-        ),
-        pytest.param({"secret_key": "x" * 64}, "SECRET_KEY is a placeholder", id="one-character"),
         pytest.param({"database_url": None}, "DATABASE_URL is required", id="no-database"),
         pytest.param({"allowed_hosts": None}, "ALLOWED_HOSTS is required", id="no-allowed-hosts"),
         pytest.param(
@@ -158,11 +115,6 @@ def test_production_uses_strong_password_hashing() -> None:
         ),
         pytest.param(
             {"cors_origins": ["*"]}, "CORS_ORIGINS cannot contain '\\*'", id="cors-wildcard"
-        ),
-        pytest.param(
-            {"password_hash_memory_cost": 8},
-            "PASSWORD_HASH_MEMORY_COST",
-            id="cheap-password-hashing",
         ),
     ],
 )
@@ -174,8 +126,6 @@ def test_production_refuses_unsafe_settings(overrides: dict[str, object], messag
 @pytest.mark.parametrize(
     ("setting", "value"),
     [
-        pytest.param("access_token_expire_minutes", 0, id="tokens-expired-at-once"),
-        pytest.param("access_token_expire_minutes", 60 * 24 * 30 + 1, id="tokens-over-30-days"),
         pytest.param("http_timeout_seconds", 0, id="no-time-to-answer"),
         pytest.param("http_timeout_seconds", 61, id="timeout-over-a-minute"),
         pytest.param("max_body_bytes", 0, id="no-body-at-all"),
@@ -201,7 +151,7 @@ def test_without_webhook_secret_deliveries_go_unsigned_outside_production() -> N
 
 
 def test_outside_production_anything_goes() -> None:
-    settings = make_settings(environment="development", secret_key=None, database_url=None)
+    settings = make_settings(environment="development", database_url=None)
 
     assert settings.docs_enabled is True
 
@@ -213,13 +163,6 @@ def test_env_example_documents_every_setting() -> None:
     assigned = set(re.findall(r"^([A-Z_]+)=", text, flags=re.MULTILINE))
     assert assigned <= names, "unknown settings in .env.example"
     assert {name for name in names if name not in text} == set()
-
-
-@pytest.mark.usefixtures("clean_environment")
-def test_secret_key_has_no_usable_default() -> None:
-    assert Settings(_env_file=None).secret_key is None  # a random per-process key instead
-    with pytest.raises(ValidationError, match="SECRET_KEY is required"):
-        Settings(_env_file=None, environment="production")
 
 
 def test_allowed_hosts_default_to_local_names_outside_production() -> None:

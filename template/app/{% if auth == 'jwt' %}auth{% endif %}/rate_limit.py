@@ -15,7 +15,8 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 
-from app.settings import RateLimit, Settings
+from app.settings import Settings
+from app.sign_in_settings import RateLimit
 from app.users.models import EMAIL_MAX_LENGTH
 
 LoginKey = tuple[str, str]

@@ -18,16 +18,14 @@ from app.factory import create_app
 from app.settings import Settings
 from tests.fixtures.clients import fail_if_routes_changed
 from tests.fixtures.database import PRODUCTION_DATABASE_URL, UNREACHABLE_DATABASE_URL
-from tests.helpers import PRODUCTION_SECRET_KEY, app_with_a_failing_route, replace_settings
+from tests.helpers import app_with_a_failing_route, replace_settings
+from tests.sign_in_settings import PRODUCTION_SIGN_IN_SETTINGS
 
-# A configuration production accepts (it refuses the tests' cheap password hashing).
+# A configuration production accepts.
 PRODUCTION = {
     "environment": "production",
-    "secret_key": PRODUCTION_SECRET_KEY,
+    **PRODUCTION_SIGN_IN_SETTINGS,
     "database_url": PRODUCTION_DATABASE_URL,
-    "password_hash_time_cost": 3,
-    "password_hash_memory_cost": 65_536,
-    "password_hash_parallelism": 4,
     "allowed_hosts": ["testserver"],
 }
 

@@ -14,7 +14,8 @@ from app.factory import create_app
 from app.middleware import API_CSP, DOCS_CSP, HSTS
 from app.settings import Settings
 from tests.fixtures.clients import BASE_URL
-from tests.helpers import PRODUCTION_SECRET_KEY, app_with_a_failing_route, replace_settings
+from tests.helpers import app_with_a_failing_route, replace_settings
+from tests.sign_in_settings import PRODUCTION_SIGN_IN_SETTINGS
 
 INVALID_HOST = {"detail": "Invalid host header", "code": "invalid_host"}
 
@@ -309,10 +310,8 @@ def test_production_builds_with_allowed_hosts_only(settings: Settings) -> None:
     production = replace_settings(
         settings,
         environment="production",
-        secret_key=PRODUCTION_SECRET_KEY,
+        **PRODUCTION_SIGN_IN_SETTINGS,
         database_require_tls=False,  # the test database, on this machine
-        password_hash_time_cost=3,
-        password_hash_memory_cost=65_536,
         allowed_hosts=["api.example.com"],
     )
     app = create_app(production)
