@@ -316,6 +316,7 @@ def test_without_auth_no_file_asks_for_the_sign_in_settings(
     project = rendered(auth="none", database=database, deploy=["fly", "railway"], ci="github")
     jwt_only = (
         "SECRET_KEY", "ACCESS_TOKEN_EXPIRE_MINUTES", "PASSWORD_HASH_", "LOGIN_RATE_LIMIT",
+        "LOGIN_IP_RATE_LIMIT", "REGISTER_RATE_LIMIT",
     )  # fmt: skip
     files = [
         "README.md", ".env.example", "compose.yaml", "fly.toml", "railway.json", "Dockerfile",

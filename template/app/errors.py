@@ -107,6 +107,22 @@ class TooManyRequests(AppError):
         return {"Retry-After": str(self.retry_after)}
 
 
+class Overloaded(AppError):
+    """More work is queued than the service can do in time (password hashing, for one):
+    refused at once rather than answered late, so the queue cannot grow without bound."""
+
+    status_code = 503
+    code = "overloaded"
+    description = "Too busy to answer right now: retry after the Retry-After header's seconds"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+    def response_headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
 class DatabaseUnavailable(AppError):
     """The database cannot be reached (down, restarting, pool exhausted): try again soon."""
 
@@ -146,11 +162,15 @@ def error_body(detail: str, code: str) -> dict[str, str]:
 
 
 def error_responses(*errors: type[AppError]) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses=` for the errors a route can answer, with the `ErrorBody` model."""
-    return {
-        error.status_code: {"model": ErrorBody, "description": error.description}
-        for error in errors
-    }
+    """OpenAPI `responses=` for the errors a route can answer, with the `ErrorBody` model.
+    Errors with one status code share its entry, each description in turn."""
+    responses: dict[int | str, dict[str, Any]] = {}
+    for error in errors:
+        if error.status_code in responses:
+            responses[error.status_code]["description"] += f"; or: {error.description}"
+        else:
+            responses[error.status_code] = {"model": ErrorBody, "description": error.description}
+    return responses
 
 
 async def handle_app_error(_request: Request, exc: Exception) -> JSONResponse:
