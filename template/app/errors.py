@@ -94,10 +94,8 @@ class PayloadTooLarge(AppError):
     description = "The request body is larger than MAX_BODY_BYTES"
 
 
-class TooManyRequests(AppError):
-    status_code = 429
-    code = "too_many_requests"
-    description = "Too many attempts: retry after the Retry-After header's seconds"
+class RetryLater(AppError):
+    """An error that says when to try again: its `Retry-After` header, in seconds."""
 
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail)
@@ -107,20 +105,19 @@ class TooManyRequests(AppError):
         return {"Retry-After": str(self.retry_after)}
 
 
-class Overloaded(AppError):
+class TooManyRequests(RetryLater):
+    status_code = 429
+    code = "too_many_requests"
+    description = "Too many attempts: retry after the Retry-After header's seconds"
+
+
+class Overloaded(RetryLater):
     """More work is queued than the service can do in time (password hashing, for one):
     refused at once rather than answered late, so the queue cannot grow without bound."""
 
     status_code = 503
     code = "overloaded"
     description = "Too busy to answer right now: retry after the Retry-After header's seconds"
-
-    def __init__(self, detail: str, *, retry_after: int) -> None:
-        super().__init__(detail)
-        self.retry_after = retry_after
-
-    def response_headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after)}
 
 
 class DatabaseUnavailable(AppError):
