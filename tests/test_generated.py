@@ -96,6 +96,8 @@ PROOFS = {
     "test_create_read_update_delete[sync_client]": "CRUD through the sync client",
     "test_async_client_runs_the_lifespan": "lifespan runs under the async client",
     "test_sync_client_runs_the_lifespan": "lifespan runs under the sync client",
+    "test_each_request_is_one_call_into_the_loop": "the sync client crosses threads once",
+    "test_websockets_still_go_through_testclient": "the sync client keeps TestClient's sockets",
     "test_shutdown_closes_the_engine_and_the_http_client": "lifespan closes its resources",
     "test_an_app_built_after_overrides_has_none": "overrides never leak",
     "test_an_override_ends_with_its_test[3]": "overrides never outlive their test",
