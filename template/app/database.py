@@ -64,7 +64,13 @@ def create_engine(settings: Settings) -> AsyncEngine:
         raise RuntimeError(msg)
     # hide_parameters: a failed statement's error (logged, and shown in tracebacks) names
     # its SQL but not the values sent, such as e-mail addresses and password hashes.
-    return create_database_engine(settings.database_url, pool_pre_ping=True, hide_parameters=True)
+    # engine_options: the pool's size and the statement and lock timeouts (app.dialect).
+    return create_database_engine(
+        settings.database_url,
+        pool_pre_ping=True,
+        hide_parameters=True,
+        **settings.engine_options(),
+    )
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -3,7 +3,8 @@
 Routes and services raise an `AppError` subclass; the handlers that `create_app()`
 registers turn it into `{"detail": ..., "code": ...}` with the class's status code.
 FastAPI's own errors (unknown route, wrong method, unreadable body) get the same shape,
-a database that cannot be reached is a retryable 503, and anything else becomes a plain
+a database that cannot be reached, or that cancelled a statement that took too long, is
+a retryable 503, and anything else becomes a plain
 500 with no traceback in the body. `error_responses()` puts them in the OpenAPI schema.
 """
 
@@ -22,7 +23,7 @@ from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from app.dialect import means_unavailable
+from app.dialect import CANCELS_SLOW_STATEMENTS, means_timeout, means_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +128,27 @@ class DatabaseUnavailable(AppError):
     code = "database_unavailable"
     description = "The database cannot be reached right now: retry after Retry-After seconds"
     headers: ClassVar[dict[str, str] | None] = {"Retry-After": "5"}
+
+
+class DatabaseTimeout(DatabaseUnavailable):
+    """The database cancelled a statement that ran past DATABASE_STATEMENT_TIMEOUT_SECONDS
+    or waited past DATABASE_LOCK_TIMEOUT_SECONDS for a lock another transaction held.
+
+    A 503 with Retry-After, like an outage: the client did nothing wrong, the statement's
+    transaction rolled back, and a held lock or a busy server usually passes, so a retry is
+    the client's right move; a 500 would say the request hit a bug. Its own code, because
+    the database is up: it is this request that took too long (the log has the statement,
+    to find a query that keeps timing out).
+    """
+
+    code = "database_timeout"
+    description = "The database took too long to answer: retry after Retry-After seconds"
+
+
+# The errors a route that uses the database can answer (for `error_responses`).
+DATABASE_ERRORS: tuple[type[AppError], ...] = (
+    (DatabaseUnavailable, DatabaseTimeout) if CANCELS_SLOW_STATEMENTS else (DatabaseUnavailable,)
+)
 
 
 # The errors that may mean the database is unavailable, as SQLAlchemy and the driver
@@ -240,7 +262,13 @@ async def handle_validation_error(_request: Request, exc: Exception) -> Response
     return Response(body, status_code=422, media_type="application/json")
 
 
-async def handle_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+async def handle_database_error(request: Request, exc: Exception) -> JSONResponse:
+    if means_timeout(exc):
+        # The log has the statement (not its values: `hide_parameters`), the client only
+        # the code.
+        logger.warning("Database timeout on %s %s", request.method, request.url.path, exc_info=exc)
+        timeout = DatabaseTimeout("The database took too long to answer: try again shortly")
+        return await handle_app_error(request, timeout)
     if not means_unavailable(exc):
         # A bug (a missing table, a violated constraint), not an outage: on to the handling
         # of unexpected errors (logged, a 500; raised in tests).
@@ -262,7 +290,7 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, handle_http_exception)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     for error in DATABASE_UNAVAILABLE_ERRORS:
-        app.add_exception_handler(error, handle_database_unavailable)
+        app.add_exception_handler(error, handle_database_error)
     # Starlette's ServerErrorMiddleware calls this one, after every middleware: it logs,
     # and its 500 goes out only if none was sent (app.middleware.InternalErrorMiddleware
     # answers the app's own errors, with the other middleware's headers).

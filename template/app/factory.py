@@ -7,7 +7,7 @@ settings. Nothing here runs at import time.
 from fastapi import FastAPI
 
 from app.about import about
-from app.errors import DatabaseUnavailable, error_responses, register_error_handlers
+from app.errors import DATABASE_ERRORS, error_responses, register_error_handlers
 from app.lifespan import lifespan
 from app.logs import configure_logging
 from app.middleware import configure_middleware
@@ -36,5 +36,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     register_error_handlers(app)
     for router in ROUTERS:
         # Any route can find the database down; /health documents its own 503.
-        app.include_router(router, responses=error_responses(DatabaseUnavailable))
+        app.include_router(router, responses=error_responses(*DATABASE_ERRORS))
     return app

@@ -13,7 +13,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from app.cache import CacheSettings
-from app.dialect import normalise_database_url, uses_tls
+from app.dialect import DatabaseSettings, normalise_database_url, uses_tls
 from app.sign_in_settings import SignInSettings
 from app.signing import GENERATE_SECRET, signing_key
 
@@ -27,12 +27,13 @@ DEVELOPMENT_HOSTS = ("localhost", "127.0.0.1", "test", "testserver")
 _ORIGIN = re.compile(r"https?://[^/?#\s]+")
 
 
-class Settings(SignInSettings, CacheSettings, BaseSettings):
+class Settings(SignInSettings, CacheSettings, DatabaseSettings, BaseSettings):
     """Every setting the service reads; the environment variable is the name upper-cased.
 
-    The database URL's form comes from `app.dialect`, the sign-in settings (and their
-    production checks) from `app.sign_in_settings` and the cache's settings from
-    `app.cache`: the modules the `database`, `auth` and `redis` options choose.
+    The database URL's form and the pool and timeout settings come from `app.dialect`,
+    the sign-in settings (and their production checks) from `app.sign_in_settings` and
+    the cache's settings from `app.cache`: the modules the `database`, `auth` and `redis`
+    options choose.
     """
 
     model_config = SettingsConfigDict(

@@ -20,8 +20,8 @@ from app.auth.tokens import create_access_token
 from app.deps import SessionDep, SettingsDep
 from app.errors import (
     BODY_ERRORS,
+    DATABASE_ERRORS,
     Conflict,
-    DatabaseUnavailable,
     Overloaded,
     TooManyRequests,
     Unauthorized,
@@ -45,7 +45,7 @@ router = APIRouter(
     response_model=UserRead,
     # 409 tells a caller the address has an account: sign-up cannot hide that without
     # e-mail verification (see the README). Sign-in (below) reveals nothing.
-    responses=error_responses(Conflict, TooManyRequests, DatabaseUnavailable, Overloaded),
+    responses=error_responses(Conflict, TooManyRequests, *DATABASE_ERRORS, Overloaded),
 )
 async def register(
     data: UserCreate,
@@ -75,7 +75,7 @@ async def register(
 
 @router.post(
     "/token",
-    responses=error_responses(Unauthorized, TooManyRequests, DatabaseUnavailable, Overloaded),
+    responses=error_responses(Unauthorized, TooManyRequests, *DATABASE_ERRORS, Overloaded),
 )
 async def issue_token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
