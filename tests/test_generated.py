@@ -214,6 +214,7 @@ def test_project_suite_passes_with_zero_setup(
 DEVELOPERS_DOTENV = """
 DEBUG=true
 LOG_LEVEL=DEBUG
+LOG_FORMAT=json
 WEBHOOK_URL=https://hooks.example.com/dev
 ALLOWED_HOSTS=api.example.com
 CORS_ORIGINS=http://localhost:5173

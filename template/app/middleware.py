@@ -82,6 +82,8 @@ class RequestIdMiddleware:
             await send(message)
 
         token = request_id_var.set(request_id)
+        # Uvicorn logs its access line as the response starts, inside this call: the
+        # line carries the id too (app.logs gives uvicorn's handlers the format).
         await self.app(scope, receive, send_with_request_id)
         # Reset only when the app returned: an error goes on to Starlette's
         # ServerErrorMiddleware, outside this one, whose handler logs it with this id.

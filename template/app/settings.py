@@ -6,7 +6,7 @@ routes reach them through the `SettingsDep` dependency.
 
 import json
 import re
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal, Self, get_args
 
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -19,6 +19,8 @@ from app.signing import GENERATE_SECRET, signing_key
 
 Environment = Literal["development", "test", "production"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+LogFormat = Literal["text", "json"]
+LOG_FORMATS: tuple[LogFormat, ...] = get_args(LogFormat)
 
 # The Host headers the service answers outside production when ALLOWED_HOSTS is unset:
 # the dev server's addresses and the test clients' default base URLs.
@@ -49,6 +51,8 @@ class Settings(SignInSettings, CacheSettings, DatabaseSettings, BaseSettings):
     environment: Environment = "development"
     debug: bool = False
     log_level: LogLevel = "INFO"
+    # text: `time level logger [request id] message`; json: one JSON object per line.
+    log_format: LogFormat = "text"
 
     # None means "not configured": `python -m app` then starts an embedded PostgreSQL
     # (or, with SQLite, uses .data/app.sqlite3). Its form is app.dialect's business.
@@ -77,6 +81,14 @@ class Settings(SignInSettings, CacheSettings, DatabaseSettings, BaseSettings):
     @classmethod
     def _upper_case_log_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _check_log_format(cls, value: object) -> object:
+        if isinstance(value, str) and value.lower() in LOG_FORMATS:
+            return value.lower()
+        msg = f"LOG_FORMAT is {' or '.join(LOG_FORMATS)}, got {value!r}"
+        raise ValueError(msg)
 
     @field_validator("database_url")
     @classmethod

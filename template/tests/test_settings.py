@@ -86,6 +86,23 @@ def test_a_refused_value_is_not_repeated_in_the_error(setting: str, value: str) 
 
 
 @pytest.mark.usefixtures("clean_environment")
+def test_log_format_comes_from_the_environment_in_any_case(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert Settings(_env_file=None).log_format == "text"
+
+    monkeypatch.setenv("LOG_FORMAT", "JSON")
+
+    assert Settings(_env_file=None).log_format == "json"
+
+
+@pytest.mark.parametrize("value", ["xml", "jsonl", "", 1])
+def test_an_unknown_log_format_is_refused_with_the_choices(value: object) -> None:
+    with pytest.raises(ValidationError, match=r"LOG_FORMAT is text or json, got "):
+        make_settings(log_format=value)
+
+
+@pytest.mark.usefixtures("clean_environment")
 def test_cors_origins_accept_a_json_list(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CORS_ORIGINS", '["https://a.example"]')
 
