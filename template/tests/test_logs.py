@@ -1,25 +1,22 @@
 """Log lines: the formats LOG_FORMAT chooses, and the request id on every line of a
-request, uvicorn's access line included (in a real uvicorn process)."""
+request, uvicorn's access line included (a real uvicorn server)."""
 
+import asyncio
 import json
 import logging
-import os
-import queue
-import subprocess
 import sys
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from io import StringIO
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 
 from app.logs import JsonFormatter, RequestIdFilter, configure_logging, request_id_var
 from tests.fixtures.database import UNREACHABLE_DATABASE_URL
-from tests.helpers import PROJECT_DIR, make_settings
+from tests.helpers import make_settings
 
 # A password in DATABASE_URL, and a token in a request's Authorization: never logged.
 DATABASE_PASSWORD = "S3cr3t-db-pw"
@@ -166,92 +163,67 @@ def test_the_text_format_tags_each_line_with_the_request_id() -> None:
 # --------------------------------------------------------------------------- a real server
 
 
-class ServerOutput:
-    """The lines a server process writes (stdout and stderr), read as they come."""
-
-    def __init__(self, process: subprocess.Popen[str]) -> None:
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.seen: list[str] = []
-        assert process.stdout is not None
-        self._thread = threading.Thread(target=self._read, args=(process.stdout,), daemon=True)
-        self._thread.start()
-
-    def _read(self, stream: Any) -> None:
-        for line in stream:
-            self.lines.put(line)
-
-    def wait_for(self, wanted: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-        """The first JSON line `wanted` accepts (every line before it must be JSON too)."""
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            try:
-                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                pytest.fail("never logged the line; the output was:\n" + "".join(self.seen))
-            self.seen.append(line)
-            try:
-                parsed: dict[str, Any] = json.loads(line)
-            except json.JSONDecodeError:
-                pytest.fail("a line is not JSON:\n" + "".join(self.seen))
-            if wanted(parsed):
-                return parsed
-
-    def close(self) -> str:
-        """Everything written (once the process has ended)."""
-        self._thread.join(timeout=STARTUP_SECONDS)
-        while not self.lines.empty():
-            self.seen.append(self.lines.get())
-        return "".join(self.seen)
-
-
 @pytest.mark.usefixtures("clean_environment")
-def test_a_real_server_logs_json_with_the_request_id_on_app_and_access_lines(
-    monkeypatch: pytest.MonkeyPatch,
+async def test_a_real_server_logs_json_with_the_request_id_on_app_and_access_lines(
+    monkeypatch: pytest.MonkeyPatch, uvicorn_handlers: tuple[StringIO, StringIO]
 ) -> None:
-    """Uvicorn, run as the Dockerfile's CMD runs it (the app factory, proxy headers), in a
-    folder without `.env`, on a database that refuses connections: /health answers 503
-    and the app logs a warning with the traceback."""
+    """Uvicorn serving the app factory as the Dockerfile's CMD does (proxy headers), over
+    a real socket, in a folder without `.env`, on a database that refuses connections:
+    /health answers 503 and the app logs a warning with the traceback.
+
+    In this process, to spare the suite a second Python start (a second of imports):
+    `uvicorn_handlers` stands for the handlers uvicorn's command line sets up, and the
+    app's handler writes to a buffer for the test.
+    """
     database_url = UNREACHABLE_DATABASE_URL.replace("postgres@", f"postgres:{DATABASE_PASSWORD}@")
     monkeypatch.setenv("ENVIRONMENT", "test")
     monkeypatch.setenv("LOG_FORMAT", "json")
     monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("PYTHONPATH", str(PROJECT_DIR))
-    command = [
-        *(sys.executable, "-m", "uvicorn", "app.factory:create_app", "--factory"),
-        *("--host", "127.0.0.1", "--port", "0", "--proxy-headers"),
-    ]
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=os.environ.copy(),
+    errors, access = uvicorn_handlers
+    app_output = StringIO()
+    configure_logging(make_settings())  # the app's handler exists before the server starts
+    [app_handler] = [each for each in logging.getLogger("app").handlers if each.name == "app"]
+    monkeypatch.setattr(app_handler, "stream", app_output)
+    config = uvicorn.Config(
+        "app.factory:create_app",
+        factory=True,
+        host="127.0.0.1",
+        port=0,
+        proxy_headers=True,
+        log_config=None,  # the handlers above, not a logging setup of uvicorn's own
     )
-    output = ServerOutput(process)
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
     try:
-        running = output.wait_for(lambda line: line["message"].startswith("Uvicorn running on"))
-        base = running["message"].split()[3]  # Uvicorn running on http://127.0.0.1:PORT (...)
-        response = httpx.get(
-            f"{base}/health",
-            headers={"X-Request-ID": "req-live-1", "Authorization": f"Bearer {BEARER_TOKEN}"},
-            trust_env=False,  # straight to the server, whatever proxy the developer has
-        )
-        app_line = output.wait_for(lambda line: line["logger"] == "app.health")
-        access = output.wait_for(lambda line: line["logger"] == "uvicorn.access")
+        async with asyncio.timeout(STARTUP_SECONDS):
+            while not server.started:
+                await asyncio.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        async with httpx.AsyncClient(trust_env=False) as client:  # whatever proxy is set
+            response = await client.get(
+                f"http://127.0.0.1:{port}/health",
+                headers={"X-Request-ID": "req-live-1", "Authorization": f"Bearer {BEARER_TOKEN}"},
+            )
     finally:
-        process.terminate()
-        process.wait(timeout=STARTUP_SECONDS)
-        assert process.stdout is not None
-        everything = output.close()
-        process.stdout.close()
+        server.should_exit = True
+        await serving
 
+    app_lines = [json.loads(line) for line in app_output.getvalue().splitlines()]
+    [app_line] = [line for line in app_lines if line["logger"] == "app.health"]
+    [access_line] = [json.loads(line) for line in access.getvalue().splitlines()]
+    assert all(json.loads(line) for line in errors.getvalue().splitlines())  # JSON too
     assert response.status_code == 503
     assert response.headers["X-Request-ID"] == "req-live-1"
-    assert app_line["request_id"] == access["request_id"] == "req-live-1"
+    assert app_line["request_id"] == access_line["request_id"] == "req-live-1"
     assert app_line["message"] == "Health check: database unreachable"
     assert app_line["level"] == "WARNING"
     assert "Traceback (most recent call last)" in app_line["exception"]
-    assert (access["method"], access["path"], access["status"]) == ("GET", "/health", 503)
-    assert access["client"].startswith("127.0.0.1:")
+    assert (access_line["method"], access_line["path"], access_line["status"]) == (
+        "GET",
+        "/health",
+        503,
+    )
+    assert access_line["client"].startswith("127.0.0.1:")
+    everything = app_output.getvalue() + errors.getvalue() + access.getvalue()
     assert BEARER_TOKEN not in everything
     assert DATABASE_PASSWORD not in everything
