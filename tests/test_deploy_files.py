@@ -468,6 +468,48 @@ def test_workflow_passes_zizmor_and_the_workflow_schema(
     )
 
 
+def test_dependabot_config_passes_zizmor_and_its_schema(rendered: Render, tmp_path: Path) -> None:
+    path = rendered(ci="github") / ".github" / "dependabot.yml"
+    env = {k: v for k, v in os.environ.items() if k not in {"GH_TOKEN", "GITHUB_TOKEN"}}
+    # zizmor's dependabot audits: no cooldown, or code execution allowed while updating.
+    run_tool([tool("zizmor"), "--offline", "--no-progress", str(path)], cwd=tmp_path, env=env)
+    run_tool(
+        [tool("check-jsonschema"), "--builtin-schema", "vendor.dependabot", str(path)],
+        cwd=tmp_path,
+    )
+
+
+# Where each Dependabot ecosystem looks, from the folder an update names, for what it pins.
+DEPENDABOT_FINDS = {"uv": ["pyproject.toml", "uv.lock"], "github-actions": [".github/workflows"]}
+
+
+def test_dependabot_watches_every_pin_the_project_keeps(rendered: Render) -> None:
+    """The packages (uv.lock) and the actions the workflows pin by SHA each get weekly
+    update pull requests, held back a week after a release, from a folder Dependabot finds
+    them in."""
+    project = rendered(ci="github")
+    config = load_yaml(project / ".github" / "dependabot.yml")
+    updates = {update["package-ecosystem"]: update for update in config["updates"]}
+
+    assert set(updates) == set(DEPENDABOT_FINDS)
+    for ecosystem, update in updates.items():
+        folder = project / update["directory"].lstrip("/")
+        for pinned in DEPENDABOT_FINDS[ecosystem]:
+            assert (folder / pinned).exists(), f"{ecosystem}: no {pinned} in {folder}"
+        assert update["schedule"]["interval"] == "weekly", ecosystem
+        assert update["cooldown"]["default-days"] >= 7, ecosystem
+    # What github-actions updates: every action the workflows use, pinned to a commit SHA.
+    uses = [
+        step["uses"]
+        for workflow in (project / ".github" / "workflows").glob("*.yml")
+        for job in load_yaml(workflow)["jobs"].values()
+        for step in job["steps"]
+        if "uses" in step
+    ]
+    assert uses
+    assert all(re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", use) for use in uses), uses
+
+
 def test_template_update_workflow_runs_newapi_check_and_opens_an_issue(rendered: Render) -> None:
     path = rendered(ci="github") / ".github" / "workflows" / "template-update.yml"
     workflow = load_yaml(path)

@@ -57,6 +57,7 @@ def test_files_follow_the_options(rendered: Render, answers: dict[str, Any]) -> 
     assert (project / "fly.toml").exists() == ("fly" in answers["deploy"])
     assert (project / "railway.json").exists() == ("railway" in answers["deploy"])
     assert (project / ".github" / "workflows" / "ci.yml").exists() == (answers["ci"] == "github")
+    assert (project / ".github" / "dependabot.yml").exists() == (answers["ci"] == "github")
     assert (project / "app" / "auth").exists() == (answers["auth"] == "jwt")
     assert (project / "app" / "users").exists() == (answers["auth"] == "jwt")
     for always in ("Dockerfile", "compose.yaml", "pyproject.toml", "README.md", "alembic.ini"):
@@ -74,6 +75,35 @@ def test_files_follow_the_options(rendered: Render, answers: dict[str, Any]) -> 
     # The README says the integration tier is marked: `-m integration` runs all of it.
     for test_file in (project / "tests" / "integration").glob("test_*.py"):
         assert "pytestmark = pytest.mark.integration" in test_file.read_text(), test_file
+
+
+# The paths the README names, in backticks: folders and files of the project (a test
+# may follow, as `file.py::test_name`).
+README_PATH = re.compile(
+    r"`((?:app|tests|migrations|\.github)/[^`\s<>:]*"
+    r"|\.?[\w-]+(?:\.[\w-]+)*\.(?:toml|yml|yaml|json|ini|lock|md))(?:::(\w+))?`"
+)
+# Named on purpose though a fresh project lacks them: the files the README's walk-through
+# of adding a router has you write.
+README_NEW_FILES = {"app/tags/", "tests/api/test_tags.py"}
+
+
+@pytest.mark.parametrize("answers", params(ALL_COMBINATIONS))
+def test_readme_names_only_what_the_project_has(rendered: Render, answers: dict[str, Any]) -> None:
+    """Every file, folder and test the generated README points to exists in that project
+    (its sections follow the options: no CI files without the CI option, and so on)."""
+    project = rendered(**answers)
+    readme = (project / "README.md").read_text()
+    named = {(path, test) for path, test in README_PATH.findall(readme)}
+
+    missing = [
+        path for path, _ in named if path not in README_NEW_FILES and not (project / path).exists()
+    ]
+    assert not missing, f"README.md names what the project lacks: {sorted(missing)}"
+    for path, test in named:
+        if test:
+            assert f"def {test}(" in (project / path).read_text(), f"{path}::{test}"
+    assert any(path.startswith(".github/") for path, _ in named) == (answers["ci"] == "github")
 
 
 def assert_database_follows(
