@@ -106,6 +106,31 @@ def test_readme_names_only_what_the_project_has(rendered: Render, answers: dict[
     assert any(path.startswith(".github/") for path, _ in named) == (answers["ci"] == "github")
 
 
+@pytest.mark.parametrize("answers", params(ALL_COMBINATIONS))
+def test_readme_settings_table_lists_every_setting(
+    rendered: Render, answers: dict[str, Any]
+) -> None:
+    """The README's Settings table documents every variable of `.env.example`, which the
+    generated suite checks against `Settings` itself (tests/test_settings.py)."""
+    project = rendered(**answers)
+    readme = (project / "README.md").read_text()
+    section = readme[readme.index("\n## Settings\n") : readme.index("\n## Deploying\n")]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    env_example = (project / ".env.example").read_text()
+    variables = re.findall(r"^([A-Z][A-Z0-9_]*)=", env_example, re.MULTILINE)
+
+    def documented(name: str) -> bool:
+        if any(f"`{name}`" in row for row in rows):
+            return True
+        # A row may name a family: `PASSWORD_HASH_TIME_COST` / `_MEMORY_COST` / ...
+        words = name.split("_")
+        family, tail = "| `" + "_".join(words[:2]) + "_", "`_" + "_".join(words[2:]) + "`"
+        return len(words) > 2 and any(row.startswith(family) and tail in row for row in rows)
+
+    assert variables
+    assert [name for name in variables if not documented(name)] == []
+
+
 def assert_database_follows(
     project: Path, database: str, python: str, dependencies: str, dev_dependencies: str
 ) -> None:
