@@ -454,29 +454,27 @@ def workflow_of(project: Path) -> tuple[Path, dict[Any, Any]]:
     return path, load_yaml(path)
 
 
+def passes_zizmor_and_schema(path: Path, schema: str, *, cwd: Path) -> None:
+    """A GitHub file (a workflow, dependabot.yml) passes zizmor's offline audits and
+    check-jsonschema's built-in `schema`."""
+    # GH_TOKEN would switch zizmor's online audits on; --offline keeps them off regardless.
+    env = {k: v for k, v in os.environ.items() if k not in {"GH_TOKEN", "GITHUB_TOKEN"}}
+    run_tool([tool("zizmor"), "--offline", "--no-progress", str(path)], cwd=cwd, env=env)
+    run_tool([tool("check-jsonschema"), "--builtin-schema", schema, str(path)], cwd=cwd)
+
+
 @pytest.mark.parametrize("workflow", ["ci.yml", "template-update.yml"])
 def test_workflow_passes_zizmor_and_the_workflow_schema(
     rendered: Render, tmp_path: Path, workflow: str
 ) -> None:
     path = rendered(ci="github") / ".github" / "workflows" / workflow
-    # GH_TOKEN would switch zizmor's online audits on; --offline keeps them off regardless.
-    env = {k: v for k, v in os.environ.items() if k not in {"GH_TOKEN", "GITHUB_TOKEN"}}
-    run_tool([tool("zizmor"), "--offline", "--no-progress", str(path)], cwd=tmp_path, env=env)
-    run_tool(
-        [tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(path)],
-        cwd=tmp_path,
-    )
+    passes_zizmor_and_schema(path, "vendor.github-workflows", cwd=tmp_path)
 
 
 def test_dependabot_config_passes_zizmor_and_its_schema(rendered: Render, tmp_path: Path) -> None:
     path = rendered(ci="github") / ".github" / "dependabot.yml"
-    env = {k: v for k, v in os.environ.items() if k not in {"GH_TOKEN", "GITHUB_TOKEN"}}
     # zizmor's dependabot audits: no cooldown, or code execution allowed while updating.
-    run_tool([tool("zizmor"), "--offline", "--no-progress", str(path)], cwd=tmp_path, env=env)
-    run_tool(
-        [tool("check-jsonschema"), "--builtin-schema", "vendor.dependabot", str(path)],
-        cwd=tmp_path,
-    )
+    passes_zizmor_and_schema(path, "vendor.dependabot", cwd=tmp_path)
 
 
 # Where each Dependabot ecosystem looks, from the folder an update names, for what it pins.
@@ -944,11 +942,7 @@ def test_deploy_files_for_sqlite_and_redis_validate(
         cwd=tmp_path,
     )
     workflow = project / ".github" / "workflows" / "ci.yml"
-    run_tool(
-        [tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(workflow)],
-        cwd=tmp_path,
-    )
-    run_tool([tool("zizmor"), "--offline", "--no-progress", str(workflow)], cwd=tmp_path)
+    passes_zizmor_and_schema(workflow, "vendor.github-workflows", cwd=tmp_path)
     (tmp_path / "hadolint.yaml").write_text("failure-threshold: style\n", encoding="utf-8")
     run_tool(
         [
