@@ -1,21 +1,24 @@
-"""Alembic's entry point: run the migrations against DATABASE_URL (async driver).
+"""Alembic's entry point: run the migrations against DATABASE_URL (async driver), or
+where it is unset, the development database `uv run python -m app` uses.
 
 A caller that already holds a connection (the tests do) passes it in
 `config.attributes["connection"]`; the migrations then run on it, in its transaction.
 """
 
 import asyncio
+import logging
 from logging.config import fileConfig
 
 from alembic import context
+from alembic.util import CommandError
 from sqlalchemy import Connection, make_url
 
 from app.database import Base, import_models
 from app.dialect import (
-    ALEMBIC_URL_HINT,
     check_foreign_keys,
     create_migration_engine,
     lock_migrations,
+    normalise_database_url,
 )
 from app.settings import Settings
 
@@ -28,14 +31,26 @@ if config.config_file_name is not None and given_connection is None:
 
 import_models()
 target_metadata = Base.metadata
+logger = logging.getLogger("alembic.env")
 
 
 def database_url() -> str:
     url = Settings().database_url
-    if url is None:
-        msg = f"DATABASE_URL is not set, and Alembic needs the database: {ALEMBIC_URL_HINT}"
-        raise RuntimeError(msg)
-    return url
+    if url is not None:
+        return url
+    # The development runner's own module, imported only here: production sets the URL.
+    from app.__main__ import development_database_url
+
+    try:
+        url = development_database_url()
+    except ModuleNotFoundError as missing:  # the embedded server, a dev dependency
+        msg = (
+            f"DATABASE_URL is not set, and the development database needs {missing.name}, "
+            "a dev dependency: install it with `uv sync`, or set DATABASE_URL"
+        )
+        raise CommandError(msg) from missing
+    logger.info("DATABASE_URL is not set: using the development database, %s", url)
+    return normalise_database_url(url)
 
 
 def batch_mode(dialect_name: str) -> bool:

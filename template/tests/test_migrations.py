@@ -18,6 +18,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, NullPool, inspect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+import app.__main__ as runner
 from app.database import Base, import_models
 from app.dialect import create_database_engine
 from tests.helpers import PROJECT_DIR, alembic_config
@@ -126,12 +127,21 @@ async def test_models_and_migrations_agree(empty_connection: AsyncConnection) ->
 
 
 @pytest.mark.usefixtures("clean_environment")
-def test_alembic_without_a_database_url_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run where no DATABASE_URL is set, in the environment or a .env file."""
+def test_alembic_without_a_database_url_uses_the_development_database(
+    empty_database_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`uv run alembic revision --autogenerate` and `upgrade` need no setup: where no
+    DATABASE_URL is set (environment or .env), they work on the database `python -m app`
+    uses (started for the command if it is not running). Here an empty database stands in
+    for it."""
+    monkeypatch.setattr(runner, "development_database_url", lambda: empty_database_url)
     monkeypatch.setattr(logging.config, "fileConfig", lambda *_, **__: None)
+    caplog.set_level(logging.INFO, logger="alembic")
 
-    with pytest.raises(RuntimeError, match=r"DATABASE_URL is not set.*uv run python -m app"):
-        alembic_cli(["--config", str(PROJECT_DIR / "alembic.ini"), "upgrade", "head"])
+    alembic_cli(["--config", str(PROJECT_DIR / "alembic.ini"), "upgrade", "head"])
+
+    assert "DATABASE_URL is not set: using the development database" in caplog.text
+    assert "Running upgrade  -> 0001" in caplog.text
 
 
 @pytest.mark.usefixtures("clean_environment")
