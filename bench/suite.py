@@ -34,19 +34,32 @@ METHOD = (
     "conftest hook; per run the median over the tests, then the median of "
     f"{RUNS} rounds (1 with --quick) after one warm-up round. The isolation's cost is the "
     "median setup + teardown of the `db_session` tests less that of the tests that do nothing "
-    "(what pytest costs per test). Embedded PostgreSQL unless --database-url (TEST_DATABASE_URL)."
+    "(what pytest costs per test). The floor: the same write and read through a bare "
+    "FastAPI app (the project's model and schemas; no middleware, lifespan, overrides or "
+    "fixtures), each on a rolled-back transaction with a SAVEPOINT session as the project's "
+    "isolation does, N times in a loop inside one test (tests/api/bench/floor): the median "
+    "exchange is what FastAPI, SQLAlchemy and the database cost for it on this machine, "
+    "which no test architecture can go below. Embedded PostgreSQL unless --database-url "
+    "(TEST_DATABASE_URL)."
 )
 FILES = [
     ("timing_conftest.py", "tests/api/bench/conftest.py"),
     ("test_api.py", "tests/api/bench/isolated/test_api.py"),
     ("test_api.py", "tests/api/bench/naive/test_api.py"),
     ("naive_conftest.py", "tests/api/bench/naive/conftest.py"),
+    ("test_floor.py", "tests/api/bench/floor/test_floor.py"),
 ]
-PACKAGES = ["tests/api/bench", "tests/api/bench/isolated", "tests/api/bench/naive"]
+PACKAGES = [
+    "tests/api/bench",
+    "tests/api/bench/isolated",
+    "tests/api/bench/naive",
+    "tests/api/bench/floor",
+]
 VARIANTS = {
     "isolated": ["tests/api/bench/isolated"],
     "isolated -n 2": ["-n", "2", "tests/api/bench/isolated"],
     "naive": ["tests/api/bench/naive"],
+    "floor": ["tests/api/bench/floor"],
 }
 
 
@@ -65,6 +78,10 @@ class SuiteRun:
         """Median setup + teardown seconds, over the tests whose id contains `kind`."""
         return median([p["setup"] + p["teardown"] for t, p in self.phases.items() if kind in t])
 
+    def floor(self) -> float:
+        """The median seconds of one bare write-and-read exchange (test_floor.py's record)."""
+        return self.phases["floor"]["exchange"]
+
     def isolation(self) -> float:
         """What giving a test its clean database costs: `db_session`'s set-up and teardown."""
         return self.fixtures("test_session_write_read") - self.fixtures("test_nothing")
@@ -78,9 +95,9 @@ def run(config: Config, results: Results) -> None:
         isolated_only = VARIANTS["isolated"]
         variants.append(partial(_pytest, config, _prepared(config, "sqlite"), isolated_only))
     samples = rounds(variants, warmup=config.warmup, runs=config.runs(RUNS))
-    results.figures += _figures(config, *samples[:3])
+    results.figures += _figures(config, *samples[:4])
     if sqlite:
-        results.figures += _sqlite_figures(samples[0], samples[3])
+        results.figures += _sqlite_figures(samples[0], samples[4])
     else:
         results.notes.append(
             "suite: SQLite skipped: the template's `database` question offers postgresql only."
@@ -111,7 +128,11 @@ def _pytest(config: Config, project: Path, args: list[str]) -> SuiteRun:
 
 
 def _figures(
-    config: Config, isolated: list[SuiteRun], parallel: list[SuiteRun], naive: list[SuiteRun]
+    config: Config,
+    isolated: list[SuiteRun],
+    parallel: list[SuiteRun],
+    naive: list[SuiteRun],
+    floor: list[SuiteRun],
 ) -> list[Figure]:
     n = config.tests
     per_test = [r.per_test() * 1000 for r in isolated]
@@ -139,6 +160,19 @@ def _figures(
             "ms",
         ),
         Figure("suite", "a test that does nothing", _ms(isolated, "test_nothing"), "ms"),
+        Figure(
+            "suite",
+            "the floor: the same write and read, bare FastAPI app, no pytest per exchange",
+            median([r.floor() * 1000 for r in floor]),
+            "ms",
+        ),
+        compare(
+            "suite",
+            "isolated, serial: per test, against the floor",
+            "ms",
+            per_test,
+            ("the floor", [r.floor() * 1000 for r in floor]),
+        ),
         compare(
             "suite",
             f"{n} API tests, isolated, `-n 2`: wall",
