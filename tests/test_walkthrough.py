@@ -4,9 +4,10 @@ user would, and the project still green after it.
 A new domain, `app/tags/` (model, schemas, service, router), mounted in app/routers.py;
 its migration made and applied with the exact commands of the README's Migrations
 section, with no DATABASE_URL and nothing started by hand; the fuzz test given a way to
-make tags (`SEEDS`, as the README says); the test the README's "Adding a test for a new
-router" shows, which first fails as the README says it does without the migration. Then
-the project's ruff, mypy and whole suite pass.
+make tags (`SEEDS`), a `TagFactory` and a service test using it, as the README says;
+the test the README's "Adding a test for a new router" shows, which first fails as the
+README says it does without the migration. Then the project's ruff, mypy and whole suite
+pass.
 """
 
 from __future__ import annotations
@@ -122,6 +123,63 @@ async def read_tag(tag_id: TagId, session: SessionDep) -> Tag:
 """,
 }
 
+# What the README says to add for data a test needs beforehand, and a service test using it.
+TAG_FACTORY = """
+
+class TagFactory(SessionFactory[Tag]):
+    class Meta:
+        model = Tag
+
+    name = Faker("slug")
+"""
+TAGS_SERVICE_TEST = """\
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.tags import service
+from tests.factories import TagFactory
+
+
+async def test_get_tag_reads_what_the_factory_made(db_session: AsyncSession) -> None:
+    tag = TagFactory.create(name="home")
+    await db_session.commit()
+
+    assert await service.get_tag(session=db_session, tag_id=tag.id) == tag
+"""
+
+# With JWT auth, tags are for signed-in users, as the README says to declare them.
+SIGNED_IN_ONLY = {
+    "from fastapi import APIRouter, Path, status\n": (
+        "from fastapi import APIRouter, Depends, Path, status\n"
+    ),
+    "from app.deps import SessionDep\n": (
+        "from app.auth.dependencies import get_current_user\nfrom app.deps import SessionDep\n"
+    ),
+    "from app.tags.schemas import TagCreate, TagRead\n": (
+        "from app.tags.schemas import TagCreate, TagRead\n"
+        "from app.todos.ownership import ACCESS_ERRORS\n"
+    ),
+    'router = APIRouter(prefix="/tags", tags=["tags"])\n': (
+        "router = APIRouter(\n"
+        '    prefix="/tags",\n'
+        '    tags=["tags"],\n'
+        "    dependencies=[Depends(get_current_user)],\n"
+        "    responses=error_responses(*ACCESS_ERRORS),\n"
+        ")\n"
+    ),
+}
+
+
+def tags_domain(auth: str) -> dict[str, str]:
+    """The files of `app/tags/`, for a project with `auth`."""
+    if auth != "jwt":
+        return TAGS_DOMAIN
+    router = TAGS_DOMAIN["app/tags/router.py"]
+    for plain, signed_in in SIGNED_IN_ONLY.items():
+        assert plain in router, plain
+        router = router.replace(plain, signed_in)
+    return TAGS_DOMAIN | {"app/tags/router.py": router}
+
+
 SEED_TAG = """
 
 def seed_tag(client: TestClient) -> int:
@@ -163,6 +221,13 @@ def mount_tags(routers_py: str) -> str:
     assert served, routers_py
     listed = served.group(1).rstrip().rstrip(",")
     return routers_py.replace(served.group(1), f"{listed}, tags_router")
+
+
+def add_tag_factory(factories_py: str) -> str:
+    model = "from app.todos.models import Todo\n"
+    assert model in factories_py, factories_py
+    with_import = factories_py.replace(model, f"from app.tags.models import Tag\n{model}")
+    return with_import + TAG_FACTORY
 
 
 def add_tag_seed(fuzz_py: str) -> str:
@@ -208,7 +273,7 @@ def test_the_readme_walkthrough_adds_a_domain_and_the_project_stays_green(
     env = zero_setup_env()
     env.pop("DATABASE_URL", None)  # the README's commands need none
 
-    for path, text in TAGS_DOMAIN.items():
+    for path, text in tags_domain(answers["auth"]).items():
         (project / path).parent.mkdir(exist_ok=True)
         (project / path).write_text(text, encoding="utf-8")
     routers = project / "app" / "routers.py"
@@ -216,6 +281,10 @@ def test_the_readme_walkthrough_adds_a_domain_and_the_project_stays_green(
     run(project, "ruff", "format", "app/routers.py")  # as the user's editor does on save
     fuzz = project / "tests" / "api" / "test_schema_fuzz.py"
     fuzz.write_text(add_tag_seed(fuzz.read_text(encoding="utf-8")), encoding="utf-8")
+    factories = project / "tests" / "factories.py"
+    factories.write_text(add_tag_factory(factories.read_text(encoding="utf-8")), encoding="utf-8")
+    service_test = project / "tests" / "services" / "test_tags_service.py"
+    service_test.write_text(TAGS_SERVICE_TEST, encoding="utf-8")
     adding_a_test = readme_section(readme, "### Adding a test for a new router")
     [test_tags, *_] = python_blocks(adding_a_test)
     (project / "tests" / "api" / "test_tags.py").write_text(test_tags, encoding="utf-8")
@@ -260,6 +329,7 @@ def test_the_readme_walkthrough_adds_a_domain_and_the_project_stays_green(
     run(project, "pytest", "-q", f"--junitxml={report}", env=env)
     passed = passed_counts(report)
     assert passed["test_create_tag"] == 1
+    assert passed["test_get_tag_reads_what_the_factory_made"] == 1
     assert passed["test_models_and_migrations_agree"] == 1
     assert passed["test_every_downgrade_restores_the_schema_before_its_upgrade"] == 1
     # Schemathesis runs one test per operation, the two of /tags included.
