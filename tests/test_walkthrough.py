@@ -12,11 +12,17 @@ pass.
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import signal
+import sqlite3
 import subprocess
+import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -25,6 +31,7 @@ import pytest
 from typer.testing import CliRunner
 
 from newapi.cli import app
+from tests._deploy_checks import free_port, http, sign_in, start_server
 from tests.combinations import RUN_COMBINATIONS, params
 from tests.test_generated import processes_on, run, uv, zero_setup_env
 
@@ -265,10 +272,7 @@ def failing_output(project: Path, *command: str, env: Mapping[str, str]) -> str:
 def test_the_readme_walkthrough_adds_a_domain_and_the_project_stays_green(
     traversable_tmp: Callable[[str], Path], answers: dict[str, Any]
 ) -> None:
-    project = traversable_tmp("walkthrough") / "svc"
-    data = [f"--data={name}={value}" for name, value in answers.items() if name != "deploy"]
-    result = CliRunner().invoke(app, ["create", "svc", "--defaults", "-o", str(project), *data])
-    assert result.exit_code == 0, result.output
+    project = create_project(traversable_tmp("walkthrough") / "svc", answers)
     readme = (project / "README.md").read_text(encoding="utf-8")
     env = zero_setup_env()
     env.pop("DATABASE_URL", None)  # the README's commands need none
@@ -356,3 +360,84 @@ def passed_counts(report: Path) -> Counter[str]:
         for case in ElementTree.parse(report).getroot().iter("testcase")
         if not any(child.tag in {"failure", "error", "skipped"} for child in case)
     )
+
+
+def create_project(where: Path, answers: Mapping[str, Any]) -> Path:
+    data = [f"--data={name}={value}" for name, value in answers.items() if name != "deploy"]
+    result = CliRunner().invoke(app, ["create", "svc", "--defaults", "-o", str(where), *data])
+    assert result.exit_code == 0, result.output
+    return where
+
+
+@pytest.mark.parametrize("answers", params(RUN_COMBINATIONS[:2]))  # each database once
+def test_the_readme_run_command_serves_with_nothing_set_up(
+    traversable_tmp: Callable[[str], Path], answers: dict[str, Any]
+) -> None:
+    """`uv run python -m app`, the README's first command, in a fresh project with no
+    DATABASE_URL: it starts the development database, migrates it and serves the API and
+    its docs on PORT; Ctrl-C stops it (and the embedded PostgreSQL with it); a second start
+    serves what the first one stored."""
+    project = create_project(traversable_tmp("run") / "svc", answers)
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    serve, *_ = console_commands(readme_section(readme, "## Run it"))
+    assert serve == ["uv", "run", "python", "-m", "app"]
+    port = free_port()
+    env = zero_setup_env({"PORT": str(port)})
+    env.pop("DATABASE_URL", None)
+    base = f"http://127.0.0.1:{port}"
+
+    with serving([uv(), *serve[1:]], project, env) as output:
+        assert http("GET", f"{base}/health") == (200, {"status": "healthy", "db": "connected"})
+        status, docs = http("GET", f"{base}/docs")
+        assert status == 200
+        assert "swagger-ui" in docs
+        token = sign_in(base, "dev@example.com") if answers["auth"] == "jwt" else None
+        title = {"title": "still here tomorrow"}
+        status, created = http("POST", f"{base}/todos", json_body=title, token=token)
+        assert status == 201, created
+    if answers["database"] == "postgresql":
+        assert "Embedded PostgreSQL running, data in" in output()
+        assert processes_on(project / ".data" / "postgres") == [], "the server outlived its runner"
+    else:
+        with sqlite3.connect(project / ".data" / "app.sqlite3") as database:
+            titles = database.execute("SELECT title FROM todos").fetchall()
+        assert titles == [("still here tomorrow",)]
+
+    with serving([uv(), *serve[1:]], project, env):
+        assert http("GET", f"{base}/todos/{created['id']}", token=token) == (200, created)
+
+
+@contextmanager
+def serving(argv: list[str], project: Path, env: Mapping[str, str]) -> Iterator[Callable[[], str]]:
+    """Run `argv` until /health answers, yield a reader of its output, then press Ctrl-C:
+    the terminal sends SIGINT to the whole foreground group (uv, the reloader, the server).
+    Fails if it never serves, or does not shut down cleanly within 30 s."""
+    log = project.parent / "serving.log"
+    process = start_server(argv, cwd=project, env=env, log=log)
+    output = partial(log.read_text, encoding="utf-8", errors="replace")
+    base = f"http://127.0.0.1:{env['PORT']}"
+    try:
+        deadline = time.monotonic() + 90
+        while http_status(f"{base}/health") != 200:
+            assert process.poll() is None, output()[-4000:]
+            assert time.monotonic() < deadline, output()[-4000:]
+            time.sleep(0.2)
+        yield output
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            exit_code = process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            raise
+    # Ctrl-C's usual endings: 0, or 130 when uvicorn re-raises SIGINT after its shutdown.
+    assert exit_code in {0, 128 + signal.SIGINT, -signal.SIGINT}, output()[-4000:]
+    assert "Application shutdown complete." in output()
+
+
+def http_status(url: str) -> int | None:
+    """The status `url` answers with, or None while nothing listens."""
+    try:
+        return http("GET", url)[0]
+    except OSError:
+        return None
