@@ -4,6 +4,7 @@ They run in an empty database of their own (`empty_database_url`, from
 tests/fixtures/database.py), so the other tests' schema is never touched.
 """
 
+import asyncio
 import logging.config
 import sys
 from collections.abc import AsyncIterator
@@ -15,7 +16,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import main as alembic_cli
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, NullPool, inspect
+from sqlalchemy import Connection, NullPool, inspect, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 import app.__main__ as runner
@@ -165,6 +166,42 @@ def test_the_alembic_command_line_migrates(
     alembic_cli(["upgrade", "head"])
 
     assert "Running upgrade  -> 0001" in caplog.text
+
+
+async def stamp(database_url: str, revision: str) -> None:
+    """Record `revision` as the database's own, as Alembic does after migrating to it."""
+    engine = create_database_engine(database_url, poolclass=NullPool)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE alembic_version (version_num text)"))
+            await connection.execute(
+                text("INSERT INTO alembic_version VALUES (:revision)"), {"revision": revision}
+            )
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.usefixtures("clean_environment")
+def test_python_m_app_stops_on_a_revision_this_checkout_lacks(
+    empty_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As after switching to a branch without the migration the database last got: one
+    message with what to do, instead of Alembic's traceback, and nothing served."""
+    asyncio.run(stamp(empty_database_url, "from_another_branch"))
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
+    monkeypatch.setattr(logging.config, "fileConfig", lambda *_, **__: None)
+    monkeypatch.setattr(runner, "port_is_free", lambda *_: True)
+    monkeypatch.setattr("uvicorn.run", pytest.fail)
+
+    with pytest.raises(SystemExit) as exited:
+        runner.main()
+
+    assert exited.value.code == (
+        "Cannot migrate the database: Can't locate revision identified by "
+        "'from_another_branch'. `uv run alembic history` lists the revisions this checkout "
+        "has; a database migrated on another branch goes back with `uv run alembic "
+        "downgrade` run on that branch"
+    )
 
 
 def test_models_are_found_in_modules_and_packages(
