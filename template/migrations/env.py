@@ -43,10 +43,11 @@ def database_url() -> str:
 
     try:
         url = development_database_url()
-    except ModuleNotFoundError as missing:  # the embedded server, a dev dependency
+    except ModuleNotFoundError as missing:  # the embedded server and its dependencies
         msg = (
-            f"DATABASE_URL is not set, and the development database needs {missing.name}, "
-            "a dev dependency: install it with `uv sync`, or set DATABASE_URL"
+            "DATABASE_URL is not set, and the development database needs the dev "
+            f"dependencies ({missing.name} is missing): install them with `uv sync`, "
+            "or set DATABASE_URL"
         )
         raise CommandError(msg) from missing
     logger.info("DATABASE_URL is not set: using the development database, %s", url)
