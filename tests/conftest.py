@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import io
 import itertools
 import os
@@ -32,6 +33,7 @@ def _hermetic_environment() -> None:
     plumbum, which copies the environment when it is first imported.
     """
     home = Path(tempfile.mkdtemp(prefix="newapi-tests-home-"))
+    atexit.register(shutil.rmtree, home, ignore_errors=True)  # each run (and worker) its own
     gitconfig = home / ".gitconfig"
     gitconfig.write_text(
         "[user]\n\tname = newapi tests\n\temail = tests@newapi.invalid\n"
