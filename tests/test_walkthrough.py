@@ -6,8 +6,8 @@ its migration made and applied with the exact commands of the README's Migration
 section, with no DATABASE_URL and nothing started by hand; the fuzz test given a way to
 make tags (`SEEDS`), a `TagFactory` and a service test using it, as the README says;
 the test the README's "Adding a test for a new router" shows, which first fails as the
-README says it does without the migration. Then the project's ruff, mypy and whole suite
-pass.
+README says it does without the migration, and its module-level `settings` override.
+Then the project's ruff, mypy and whole suite pass.
 """
 
 from __future__ import annotations
@@ -153,6 +153,13 @@ async def test_get_tag_reads_what_the_factory_made(db_session: AsyncSession) -> 
     assert await service.get_tag(session=db_session, tag_id=tag.id) == tag
 """
 
+# After the README's module-level `settings` override (its second code block).
+USES_MODULE_SETTINGS = """
+
+def test_this_module_has_its_own_webhook_url(settings: Settings) -> None:
+    assert str(settings.webhook_url) == "https://hooks.example.com/x"
+"""
+
 # With JWT auth, tags are for signed-in users, as the README says to declare them.
 SIGNED_IN_ONLY = {
     "from fastapi import APIRouter, Path, status\n": (
@@ -290,8 +297,10 @@ def test_the_readme_walkthrough_adds_a_domain_and_the_project_stays_green(
     service_test = project / "tests" / "services" / "test_tags_service.py"
     service_test.write_text(TAGS_SERVICE_TEST, encoding="utf-8")
     adding_a_test = readme_section(readme, "### Adding a test for a new router")
-    [test_tags, *_] = python_blocks(adding_a_test)
+    [test_tags, module_settings] = python_blocks(adding_a_test)
     (project / "tests" / "api" / "test_tags.py").write_text(test_tags, encoding="utf-8")
+    webhook_test = project / "tests" / "api" / "test_tags_webhook_url.py"
+    webhook_test.write_text(module_settings + USES_MODULE_SETTINGS, encoding="utf-8")
 
     # Without a migration, the new test fails as the README says it does.
     said = re.search(r"test of the new table fails with `([^`]+)`", adding_a_test)
@@ -334,6 +343,7 @@ def test_the_readme_walkthrough_adds_a_domain_and_the_project_stays_green(
     passed = passed_counts(report)
     assert passed["test_create_tag"] == 1
     assert passed["test_get_tag_reads_what_the_factory_made"] == 1
+    assert passed["test_this_module_has_its_own_webhook_url"] == 1
     assert passed["test_models_and_migrations_agree"] == 1
     assert passed["test_every_downgrade_restores_the_schema_before_its_upgrade"] == 1
     # Schemathesis runs one test per operation, the two of /tags included.
