@@ -378,6 +378,27 @@ def sign_in(base: str, email: str) -> str:
     return token
 
 
+def wait_until_healthy(
+    base: str,
+    process: subprocess.Popen[bytes],
+    output: Callable[[], str],
+    within: float = 60.0,
+) -> None:
+    """Wait until `base`/health answers 200; fail with the server's `output` if it exits
+    first or takes longer than `within` seconds (nothing listening yet counts as waiting)."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            status, _ = http("GET", f"{base}/health")
+        except OSError:
+            status = 0
+        if status == 200:
+            return
+        assert process.poll() is None, f"server exited early:\n{output()}"
+        assert time.monotonic() < deadline, f"never healthy:\n{output()}"
+        time.sleep(0.2)
+
+
 def start_server(
     argv: list[str], *, cwd: Path, env: Mapping[str, str], log: Path
 ) -> subprocess.Popen[bytes]:

@@ -47,6 +47,7 @@ from tests._deploy_checks import (
     runtime_environment,
     sign_in,
     start_server,
+    wait_until_healthy,
     with_database,
 )
 from tests.conftest import Render
@@ -288,17 +289,8 @@ def start_service(
         process = start_server(dockerfile.cmd(), cwd=project, env=env, log=log)
         service = Service(base=f"http://127.0.0.1:{port}", process=process, log=log)
         started.append(service)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                status, _ = http("GET", f"{service.base}/health")
-            except OSError:
-                status = 0
-            if status == 200:
-                return service
-            assert process.poll() is None, f"server exited early:\n{service.output()}"
-            assert time.monotonic() < deadline, f"never healthy:\n{service.output()}"
-            time.sleep(0.2)
+        wait_until_healthy(service.base, process, service.output)
+        return service
 
     yield start
     for service in started:

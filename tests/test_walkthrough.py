@@ -18,7 +18,6 @@ import shlex
 import signal
 import sqlite3
 import subprocess
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -31,7 +30,7 @@ import pytest
 from typer.testing import CliRunner
 
 from newapi.cli import app
-from tests._deploy_checks import free_port, http, sign_in, start_server
+from tests._deploy_checks import free_port, http, sign_in, start_server, wait_until_healthy
 from tests.combinations import RUN_COMBINATIONS, params
 from tests.test_generated import processes_on, run, uv, zero_setup_env
 
@@ -427,11 +426,7 @@ def serving(argv: list[str], project: Path, env: Mapping[str, str]) -> Iterator[
     output = partial(log.read_text, encoding="utf-8", errors="replace")
     base = f"http://127.0.0.1:{env['PORT']}"
     try:
-        deadline = time.monotonic() + 90
-        while http_status(f"{base}/health") != 200:
-            assert process.poll() is None, output()[-4000:]
-            assert time.monotonic() < deadline, output()[-4000:]
-            time.sleep(0.2)
+        wait_until_healthy(base, process, output, within=90)
         yield output
     finally:
         os.killpg(process.pid, signal.SIGINT)
@@ -443,11 +438,3 @@ def serving(argv: list[str], project: Path, env: Mapping[str, str]) -> Iterator[
     # Ctrl-C's usual endings: 0, or 130 when uvicorn re-raises SIGINT after its shutdown.
     assert exit_code in {0, 128 + signal.SIGINT, -signal.SIGINT}, output()[-4000:]
     assert "Application shutdown complete." in output()
-
-
-def http_status(url: str) -> int | None:
-    """The status `url` answers with, or None while nothing listens."""
-    try:
-        return http("GET", url)[0]
-    except OSError:
-        return None
